@@ -1,0 +1,8 @@
+/* The smallest hermit-c app. */
+#include <stdio.h>
+
+int main(void)
+{
+	printf("Hello, world!\n");
+	return 0;
+}

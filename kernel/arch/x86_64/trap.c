@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exceptions (DESIGN.md D9). A page fault inside an app memory area maps a
+ * page and returns; every other exception prints one report (what, where,
+ * the registers, a frame-pointer backtrace with symbol names) and ends the
+ * machine with the status a Linux shell would show for the signal.
+ */
+#include <errno.h>
+#include "cpu.h"
+#include "log.h"
+#include "mm.h"
+#include "power.h"
+#include "trap.h"
+
+#define SIGFPE 8
+#define SIGSEGV 11
+#define SIGILL 4
+#define SIGBUS 7
+#define SIGTRAP 5
+
+static const struct {
+	const char *name, *mnemonic;
+	int sig;
+} exceptions[32] = {
+	[0] = { "divide error", "#DE", SIGFPE },
+	[1] = { "debug", "#DB", SIGTRAP },
+	[2] = { "non-maskable interrupt", "NMI", SIGBUS },
+	[3] = { "breakpoint", "#BP", SIGTRAP },
+	[4] = { "overflow", "#OF", SIGSEGV },
+	[5] = { "bound range exceeded", "#BR", SIGSEGV },
+	[6] = { "invalid opcode", "#UD", SIGILL },
+	[7] = { "device not available", "#NM", SIGFPE },
+	[8] = { "double fault", "#DF", SIGSEGV },
+	[10] = { "invalid TSS", "#TS", SIGSEGV },
+	[11] = { "segment not present", "#NP", SIGBUS },
+	[12] = { "stack-segment fault", "#SS", SIGBUS },
+	[13] = { "general protection", "#GP", SIGSEGV },
+	[14] = { "page fault", "#PF", SIGSEGV },
+	[16] = { "x87 floating-point error", "#MF", SIGFPE },
+	[17] = { "alignment check", "#AC", SIGBUS },
+	[18] = { "machine check", "#MC", SIGBUS },
+	[19] = { "SIMD floating-point error", "#XM", SIGFPE },
+	[20] = { "virtualization exception", "#VE", SIGSEGV },
+	[21] = { "control protection", "#CP", SIGSEGV },
+};
+
+static void print_cause(struct trap_frame *f, uint64_t cr2)
+{
+	const struct stack_desc *s;
+
+	if (f->vector != 14)
+		return;
+	kprintf("  %s of a %s page at %p%s\n", f->error & 16 ? "instruction fetch"
+					      : f->error & 2 ? "write" : "read",
+		f->error & 1 ? "protected" : "non-present", (void *)cr2,
+		f->error & 8 ? " (reserved bit set)" : "");
+	if (cr2 < PAGE_SIZE)
+		kprintf("  cause: NULL pointer dereference\n");
+	else if ((s = stack_for_guard(cr2)))
+		kprintf("  cause: stack overflow: %p is in the guard below the %s (%p-%p)\n",
+			(void *)cr2, s->name, (void *)s->base, (void *)s->top);
+	else if (cr2 >= VM_BRK_BASE && cr2 < VM_STACK_TOP)
+		kprintf("  cause: no app memory area allows this access\n");
+}
+
+static void print_addr(const char *prefix, uint64_t a)
+{
+	uint64_t off;
+	const char *name = symbol_name(a, &off);
+
+	if (name)
+		kprintf("%s%p <%s+0x%lx>\n", prefix, (void *)a, name, (unsigned long)off);
+	else
+		kprintf("%s%p\n", prefix, (void *)a);
+}
+
+/* Follow the RBP chain while it points at mapped, aligned memory. */
+static void backtrace(uint64_t rip, uint64_t rbp)
+{
+	kprintf("  backtrace:\n");
+	print_addr("    #0  ", rip);
+	for (int i = 1; i < 32 && rbp && !(rbp & 7); i++) {
+		uint64_t *fp = (uint64_t *)rbp;
+		char prefix[16];
+		if (!paging_mapped(rbp, 16, false) || !fp[1])
+			break;
+		ksnprintf(prefix, sizeof(prefix), "    #%-2d ", i);
+		print_addr(prefix, fp[1]);
+		if (fp[0] <= rbp)
+			break;
+		rbp = fp[0];
+	}
+}
+
+static void print_regs(struct trap_frame *f)
+{
+	kprintf("  rax %016lx rbx %016lx rcx %016lx\n", f->rax, f->rbx, f->rcx);
+	kprintf("  rdx %016lx rsi %016lx rdi %016lx\n", f->rdx, f->rsi, f->rdi);
+	kprintf("  rbp %016lx rsp %016lx r8  %016lx\n", f->rbp, f->rsp, f->r8);
+	kprintf("  r9  %016lx r10 %016lx r11 %016lx\n", f->r9, f->r10, f->r11);
+	kprintf("  r12 %016lx r13 %016lx r14 %016lx\n", f->r12, f->r13, f->r14);
+	kprintf("  r15 %016lx rflags %08lx cs %lx ss %lx\n", f->r15, f->rflags, f->cs, f->ss);
+}
+
+static noreturn void fatal(struct trap_frame *f)
+{
+	uint64_t cr2 = read_cr2();
+	const char *name = "unknown exception", *mn = "?";
+	int sig = SIGSEGV;
+
+	if (f->vector < 32 && exceptions[f->vector].name) {
+		name = exceptions[f->vector].name;
+		mn = exceptions[f->vector].mnemonic;
+		sig = exceptions[f->vector].sig;
+	}
+	if (this_cpu()->fault_depth > 1) {
+		kprintf("[hermit] FAULT: %s (vector %lu) at %p while reporting a fault\n", name,
+			f->vector, (void *)f->rip);
+		power_exit(128 + sig);
+	}
+	kprintf("[hermit] FAULT: %s (%s, vector %lu), error code 0x%lx, on CPU %u\n", name, mn,
+		f->vector, f->error, this_cpu()->id);
+	print_addr("  rip ", f->rip);
+	kprintf("  cr2 %p\n", (void *)cr2);
+	print_cause(f, cr2);
+	print_regs(f);
+	backtrace(f->rip, f->rbp);
+	kprintf("[hermit] the app is terminated (status %d, as for signal %d)\n", 128 + sig, sig);
+	power_exit(128 + sig);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	struct cpu *c = this_cpu();
+
+	c->fault_depth++;
+	if (f->vector == 14 && c->fault_depth == 1) {
+		int err = vm_fault(read_cr2(), f->error);
+		if (err == 0) {
+			c->fault_depth--;
+			return;
+		}
+		if (err == -ENOMEM)
+			kprintf("[hermit] out of memory: no frame for the page at %p\n",
+				(void *)read_cr2());
+	}
+	if (f->vector >= 32) {
+		pr_warn("unexpected interrupt, vector %lu", f->vector);
+		c->fault_depth--;
+		return;
+	}
+	fatal(f);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* kernel_main: from the boot path's hand-over to the app's _start. */
+#include <hermit/boot_info.h>
+#include <hermit/uart.h>
+#include "arch.h"
+#include "boot.h"
+#include "clock.h"
+#include "console.h"
+#include "log.h"
+#include "mm.h"
+#include "random.h"
+#include "trap.h"
+#include "uhyve.h"
+
+#define CMDLINE_MAX 4096
+
+static struct boot_info bootinfo;
+static char cmdline_buf[CMDLINE_MAX], argv0_buf[256];
+
+/* A boot path that speaks another boot_info cannot be trusted for anything,
+ * not even the console: say so on COM1 and stop. */
+static noreturn void bad_boot_info(const struct boot_info *bi)
+{
+	static const char msg[] = "hermit-c: unsupported boot_info (wrong magic or version)\n";
+
+	(void)bi;
+	if (uart_init(UART_COM1) == 0)
+		uart_write(UART_COM1, msg, sizeof(msg) - 1);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static void copy_str(char *dst, size_t size, uint64_t src)
+{
+	size_t n = src ? kstrnlen((const char *)src, size - 1) : 0;
+
+	kmemcpy(dst, (const char *)src, n);
+	dst[n] = 0;
+}
+
+/* Copy what the kernel keeps of the boot path's memory, which it may reuse. */
+static void take_boot_info(const struct boot_info *bi)
+{
+	if (bi->magic != HERMIT_BOOT_MAGIC || bi->version != HERMIT_BOOT_VERSION)
+		bad_boot_info(bi);
+	bootinfo = *bi;
+	if (bootinfo.mem_count > HERMIT_MEM_REGIONS_MAX)
+		bootinfo.mem_count = HERMIT_MEM_REGIONS_MAX;
+	copy_str(cmdline_buf, sizeof(cmdline_buf), bi->cmdline);
+	copy_str(argv0_buf, sizeof(argv0_buf), bi->argv0);
+}
+
+noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
+{
+	struct cmdline cl;
+
+	(void)cpu_id;
+	take_boot_info(bi);
+	console_init(&bootinfo);
+	cpu_init();
+	symbols_init(bootinfo.symtab, bootinfo.symtab_size, bootinfo.strtab, bootinfo.strtab_size);
+	frame_init(&bootinfo);
+	paging_init(&bootinfo);
+	if (uhyve_present() && !bootinfo.cmdline && uhyve_cmdline(cmdline_buf, CMDLINE_MAX) < 0) {
+		pr_warn("uhyve: the command line did not fit in %d bytes; ignored", CMDLINE_MAX);
+		cmdline_buf[0] = 0;
+	}
+	if (cmdline_parse(cmdline_buf, argv0_buf[0] ? argv0_buf : "hermit-app", &cl))
+		panic("out of memory parsing the command line");
+	clock_init(&bootinfo, cl.freq_mhz);
+	random_init();
+	pr_info("hermit-c booted on %s: %lu MiB RAM, TSC %lu MHz",
+		uhyve_present() ? "uhyve" : "QEMU/multiboot",
+		(unsigned long)(frames_total() >> 8), (unsigned long)(clock_tsc_khz() / 1000));
+	app_start(&cl);
+}

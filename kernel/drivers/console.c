@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* The console: UART under QEMU, hypercalls under uhyve. */
+#include <hermit/uart.h>
+#include "console.h"
+#include "uhyve.h"
+
+static uint16_t serial_port;
+
+void console_init(const struct boot_info *bi)
+{
+	if (bi->platform == HERMIT_PLATFORM_UHYVE) {
+		uhyve_init();
+		return;
+	}
+	if (bi->serial_port && uart_init(bi->serial_port) == 0)
+		serial_port = bi->serial_port;
+}
+
+void console_write(enum console_stream s, const char *buf, size_t len)
+{
+	if (uhyve_present())
+		uhyve_write(s, buf, len);
+	else if (serial_port)
+		uart_write(serial_port, buf, len);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64 CPU set-up: per-CPU data in GS, descriptor tables, traps, the
+ * system-call entry, and the stacks they run on (DESIGN.md D2). */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <stdint.h>
+#include "lib.h"
+
+#define PAGE_SIZE 4096ul
+#define KSTACK_SIZE (16 * 1024)
+
+/* Per-CPU data, reached through GS; the assembly uses the offsets below. */
+struct cpu {
+	struct cpu *self;    /* gs:0 */
+	uint64_t kstack_top; /* gs:8: the system-call stack of the running thread */
+	uint64_t user_rsp;   /* gs:16: scratch during system-call entry */
+	uint32_t id;
+	uint32_t fault_depth; /* > 0 while a fault is being handled */
+};
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* What an exception or interrupt stub saves; the order matches isr.S. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* What the system-call entry saves; the order matches syscall.S. */
+struct syscall_frame {
+	uint64_t nr, r15, r14, r13, r12, rbp, rbx;
+	uint64_t r9, r8, r10, rdx, rsi, rdi;
+	uint64_t rip, rflags, rsp;
+};
+
+/* A stack with an unmapped guard page below it (unmapped by paging_init). */
+#define GUARDED_STACK(name, size)                                       \
+	struct {                                                        \
+		uint8_t guard[PAGE_SIZE];                               \
+		uint8_t stack[size];                                    \
+	} __attribute__((aligned(PAGE_SIZE))) name
+
+/* A named stack, so a fault in its guard page can be called an overflow. */
+struct stack_desc {
+	const char *name;
+	uint64_t guard, base, top; /* [guard, base) guard page; [base, top) stack */
+};
+
+void cpu_init(void);
+void gdt_init(struct cpu *cpu);
+void idt_init(void);
+void syscall_init(void);
+void fpu_init(void);
+
+void stack_register(const char *name, uint64_t guard, uint64_t base, uint64_t top);
+const struct stack_desc *stack_for_guard(uint64_t addr);
+const struct stack_desc *stack_at(size_t i);
+
+/* Enter the app's _start on its initial stack; never returns. */
+noreturn void arch_enter_app(uint64_t entry, uint64_t sp);
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* Traps: the dispatcher called by isr.S, and the fatal fault report. */
+#ifndef KERNEL_TRAP_H
+#define KERNEL_TRAP_H
+
+#include "arch.h"
+
+void trap_dispatch(struct trap_frame *f);
+/* Name the function holding addr: "name+0xoff", or NULL if unknown. */
+const char *symbol_name(uint64_t addr, uint64_t *offset);
+void symbols_init(uint64_t symtab, uint64_t symtab_size, uint64_t strtab, uint64_t strtab_size);
+
+#endif

@@ -1,0 +1,50 @@
+# The kernel, libhermit.a, built once per variant (sdk/variant.sh) into
+# build/kernel/VARIANT/. hermit-gcc asks for the variant an app needs.
+
+KVARIANT := $(shell HERMIT_LOG_LEVEL_FILTER='$(HERMIT_LOG_LEVEL_FILTER)' $(ROOT)/sdk/variant.sh)
+KDIR := $(BUILD)/kernel/$(KVARIANT)
+KLIB := $(KDIR)/libhermit.a
+
+klevel_off := 0
+klevel_error := 1
+klevel_warn := 2
+klevel_info := 3
+klevel_debug := 4
+klevel_trace := 5
+
+GCC_INC := $(shell $(HOSTCC) -print-file-name=include)
+KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(MUSL_INC) -isystem $(GCC_INC) \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-I$(ROOT)/include -I$(ROOT)/kernel/include -I$(BUILD)/kernel/gen \
+	-DHERMIT_LOG_MAX=$(klevel_$(KVARIANT)) -MMD -MP
+
+KSRC := $(wildcard kernel/*/*.c kernel/arch/x86_64/*.c) common/uart.c common/acpi_s5.c
+KASM := $(wildcard kernel/arch/x86_64/*.S)
+KOBJ := $(patsubst %,$(KDIR)/obj/%.o,$(KSRC) $(KASM))
+
+$(BUILD)/kernel/gen/syscall_names.h: $(MUSL_INC)/bits/syscall.h
+	@mkdir -p $(@D)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\)[[:space:]]*\([0-9]*\)$$/[\2] = "\1",/p' $< >$@
+
+$(KDIR)/obj/kernel/syscall/table.c.o: $(BUILD)/kernel/gen/syscall_names.h
+
+$(KDIR)/obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(KCFLAGS) -c $< -o $@
+
+$(KDIR)/obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(HOSTCC) $(KCFLAGS) -c $< -o $@
+
+$(KLIB): $(KOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+.PHONY: kernel
+kernel: $(KLIB)
+all: $(KLIB)
+
+-include $(KOBJ:.o=.d)

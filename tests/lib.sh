@@ -1,0 +1,63 @@
+# Helpers for test suites; source it from a suite: . "$(dirname "$0")/../lib.sh"
+# Every suite gets a private temporary directory $T, removed on exit.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$ROOT/build/bin
+T=$(mktemp -d /tmp/hermit-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+# build OUT SRC... [gcc options]: hermit-gcc -O2 into $T/OUT; prints the
+# compiler's messages and returns its status.
+build() {
+	local out=$1
+	shift
+	"$BIN/hermit-gcc" -O2 -o "$T/$out" "$@" >"$T/$out.build.log" 2>&1
+	local rc=$?
+	((rc == 0)) || sed 's/^/build: /' "$T/$out.build.log"
+	return $rc
+}
+
+# guest CMD...: runs a guest (hermit-qemu, uhyve, ...) under a hard timeout;
+# sets OUT (the file with stdout and stderr) and RC (the exit status).
+guest() {
+	OUT=$T/out.$RANDOM$RANDOM
+	timeout -k 5 "$GUEST_TIMEOUT" "$@" >"$OUT" 2>&1 </dev/null
+	RC=$?
+}
+
+# qemu IMAGE [args...]: guest on QEMU through hermit-qemu.
+qemu() { guest "$BIN/hermit-qemu" "$@"; }
+
+# has TEXT: the last guest's output contains TEXT (a fixed string).
+has() { grep -qF -- "$1" "$OUT"; }
+
+# show: the last guest's output, for a failure's details.
+show() { sed 's/^/    | /' "$OUT" | tail -n "${1:-20}"; }
+
+# check NAME COND-DESCRIPTION: PASS if every command given after -- holds.
+#   check name -- [[ $RC == 0 ]] -- has "hello"
+check() {
+	local name=$1 why="" cmd=()
+	shift
+	[[ ${1:-} == -- ]] && shift
+	while (($#)); do
+		cmd=()
+		while (($#)) && [[ $1 != -- ]]; do cmd+=("$1"); shift; done
+		(($#)) && shift
+		if ! "${cmd[@]}"; then why="${cmd[*]}"; break; fi
+	done
+	if [[ -z $why ]]; then
+		pass "$name"
+	else
+		fail "$name" "failed: $why (exit status $RC)"
+		show
+	fi
+}
+
+# rc_is N: the last guest exited with status N.
+rc_is() { [[ $RC == "$1" ]]; }

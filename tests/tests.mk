@@ -1,0 +1,1 @@
+# Tests build their guest programs with hermit-gcc inside the suites (tests/suites/).

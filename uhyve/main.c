@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uhyve: the KVM monitor of hermit-c. `uhyve [options] IMAGE [args...]`
+ * loads a hermit-c image into fresh guest RAM, enters its kernel in 64-bit
+ * mode with boot_info (include/hermit/boot_info.h), serves its hypercalls
+ * and exits with the app's exit code (DESIGN.md D8, D9).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "uhyve.h"
+
+_Static_assert(sizeof(struct boot_info) <= LAYOUT_ARGV0 - LAYOUT_BOOT_INFO,
+	       "boot_info overlaps the image path");
+_Static_assert(LAYOUT_PD + 4096 * ((GUEST_MEM_MAX + (1ull << 30) - 1) >> 30) <= LAYOUT_BOOT_INFO,
+	       "page directories overlap boot_info");
+_Static_assert(LAYOUT_END <= HERMIT_IMAGE_BASE, "uhyve's area overlaps the image");
+
+struct boot {
+	const struct options *o;
+	uint8_t *data; /* the image file */
+	size_t size;
+	struct image im;
+	struct guest g;
+	struct vm vm;
+	struct boot_info bi;
+	char *cmdline;
+	const char *errwhat; /* what err is about (the image path), or NULL */
+	char err[ERRLEN];
+};
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Read, check and load the image into fresh guest RAM. */
+static int boot_load(struct boot *b)
+{
+	const char *path = b->o->image;
+
+	if (image_read(path, &b->data, &b->size, b->err) < 0)
+		return UHYVE_EXIT_IMAGE;
+	if (image_check(&b->im, b->data, b->size, b->err) < 0 ||
+	    guest_alloc(&b->g, b->o->memory, b->err) < 0 ||
+	    image_load(&b->im, &b->g, &b->bi, b->err) < 0 ||
+	    guest_set_argv0(&b->g, path, b->err) < 0) {
+		b->errwhat = path;
+		return UHYVE_EXIT_IMAGE;
+	}
+	guest_setup_paging(&b->g);
+	b->cmdline = opt_cmdline(b->o);
+	if (!b->cmdline) {
+		snprintf(b->err, ERRLEN, "out of memory for the command line");
+		return UHYVE_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Create the VM and its vCPU and write boot_info. */
+static int boot_vm(struct boot *b)
+{
+	struct boot_info *bi = &b->bi;
+
+	if (vm_create(&b->vm, &b->g, b->err) < 0 ||
+	    vm_boot_cpu(&b->vm, b->im.entry, LAYOUT_BOOT_INFO, LAYOUT_STACK_TOP, b->err) < 0)
+		return UHYVE_EXIT_NOKVM;
+	bi->magic = HERMIT_BOOT_MAGIC;
+	bi->version = HERMIT_BOOT_VERSION;
+	bi->platform = HERMIT_PLATFORM_UHYVE;
+	bi->cpu_count = 1;
+	bi->tsc_khz = vm_tsc_khz(&b->vm);
+	bi->argv0 = LAYOUT_ARGV0;
+	bi->loader_start = LAYOUT_START;
+	bi->loader_end = LAYOUT_END;
+	bi->mem_count = 1;
+	bi->mem[0].base = 0;
+	bi->mem[0].len = b->g.size;
+	bi->mem[0].type = HERMIT_MEM_USABLE;
+	bi->boot_time_ns = realtime_ns();
+	bi->boot_tsc = vm_guest_tsc(&b->vm);
+	guest_write_boot_info(&b->g, bi);
+	return 0;
+}
+
+static void boot_report_load(const struct boot *b, double ms)
+{
+	fprintf(stderr,
+		"uhyve: loaded %s: 0x%llx-0x%llx, entry 0x%llx, %s; %llu MiB guest memory, "
+		"TSC %llu kHz; ready in %.2f ms\n",
+		b->o->image, (unsigned long long)b->im.start, (unsigned long long)b->im.end,
+		(unsigned long long)b->im.entry, b->bi.symtab ? "symbols" : "no symbols",
+		(unsigned long long)(b->g.size / MIB), (unsigned long long)b->bi.tsc_khz, ms);
+	fprintf(stderr, "uhyve: command line: %s\n", b->cmdline);
+}
+
+/* Boot the image of o and run it to its end; returns the exit status. */
+static int boot(const struct options *o, double t0)
+{
+	struct boot b = {.o = o, .vm = {.kvm = -1, .fd = -1, .vcpu = -1}};
+	struct run_stats st = {0};
+	struct hc_env env;
+	int status = boot_load(&b);
+
+	if (!status)
+		status = boot_vm(&b);
+	if (status && b.errwhat) {
+		fprintf(stderr, "uhyve: %s: %s\n", b.errwhat, b.err);
+	} else if (status) {
+		fprintf(stderr, "uhyve: %s\n", b.err);
+	} else {
+		if (o->verbose)
+			boot_report_load(&b, now_ms() - t0);
+		env = (struct hc_env){.g = &b.g, .cmdline = b.cmdline, .out_fd = 1, .err_fd = 2};
+		status = run_guest(&b.vm, &env, &b.im, o->verbose, &st);
+		if (o->verbose) {
+			fprintf(stderr, "uhyve: boot to exit: %.2f ms\n", st.boot_ms);
+			run_print_stats(&st);
+			fprintf(stderr, "uhyve: exit status %d\n", status);
+		}
+	}
+	vm_destroy(&b.vm);
+	guest_free(&b.g);
+	free(b.cmdline);
+	free(b.data);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	double t0 = now_ms();
+	struct options o;
+	char err[ERRLEN];
+	int status;
+
+	if (opt_parse(&o, argc, argv, getenv("HERMIT_MEMORY"), err) < 0) {
+		fprintf(stderr, "uhyve: %s\n", err);
+		opt_free(&o);
+		return UHYVE_EXIT_USAGE;
+	}
+	if (o.help) {
+		opt_usage();
+		status = 0;
+	} else if (o.version) {
+		printf("uhyve %s (hypercall ABI %u, hermit-c image ABI %u)\n", UHYVE_VERSION,
+		       UHYVE_ABI_VERSION, HERMIT_ABI_VERSION);
+		status = 0;
+	} else if (o.check) {
+		status = probe_check(o.verbose);
+	} else {
+		status = boot(&o, t0);
+	}
+	opt_free(&o);
+	return status;
+}

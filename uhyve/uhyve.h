@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uhyve's internal interface: one header for its modules (options, image,
+ * guest memory, kvm, hypercalls, run loop, probe). Each module keeps one
+ * prefix: opt_, image_, guest_, vm_, hc_, run_, probe_.
+ *
+ * Errors: functions that can fail on bad input return -1 and write a
+ * message (without the "uhyve: " prefix) into a caller's char[ERRLEN].
+ */
+#ifndef UHYVE_H
+#define UHYVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hermit/boot_info.h>
+#include <hermit/hypercall.h>
+#include <hermit/image.h>
+
+#define UHYVE_VERSION "0.1.0"
+#define ERRLEN 512
+
+/* Exit statuses of uhyve's own failures; otherwise the app's exit code.
+ * Documented in `uhyve --help` and uhyve/README.md. */
+enum {
+	UHYVE_EXIT_USAGE = 64,	   /* bad command line */
+	UHYVE_EXIT_IMAGE = 65,	   /* the image cannot be loaded */
+	UHYVE_EXIT_NOKVM = 69,	   /* no usable /dev/kvm, or a KVM ioctl failed */
+	UHYVE_EXIT_HYPERCALL = 70, /* bad hypercall or unknown I/O port */
+	UHYVE_EXIT_CRASH = 71,	   /* guest died without EXIT (triple fault, ...) */
+	UHYVE_EXIT_EMULATION = 72, /* this host's KVM cannot run the guest */
+};
+
+/* Guest-physical layout of everything uhyve itself writes; all of it lies
+ * below HERMIT_IMAGE_BASE and is reported as boot_info.loader_start/end. */
+#define LAYOUT_GDT 0x1000ull
+#define LAYOUT_PML4 0x2000ull
+#define LAYOUT_PDPT 0x3000ull
+#define LAYOUT_PD 0x4000ull /* one page per GiB of guest RAM, 4 at most */
+#define LAYOUT_BOOT_INFO 0x8000ull
+#define LAYOUT_ARGV0 0x9000ull
+#define LAYOUT_ARGV0_MAX 0x7000ull /* the image path, NUL included */
+#define LAYOUT_STACK_TOP 0x20000ull
+#define LAYOUT_START LAYOUT_GDT
+#define LAYOUT_END LAYOUT_STACK_TOP
+
+#define GDT_CODE 0x08 /* selectors */
+#define GDT_DATA 0x10
+
+#define MIB (1ull << 20)
+#define PAGE_2M (2 * MIB)
+#define GUEST_MEM_DEFAULT (64 * MIB)
+#define GUEST_MEM_MIN ((uint64_t)HERMIT_IMAGE_BASE + PAGE_2M)
+/* Guest RAM stays below the IOAPIC/LAPIC window at 0xfec00000. */
+#define GUEST_MEM_MAX 0xfe000000ull
+
+/* ---- options.c: the command line ---- */
+struct options {
+	uint64_t memory; /* bytes, a multiple of 2 MiB */
+	bool verbose, help, version, check;
+	const char *image;
+	int argc;	 /* app arguments after the image (argv[0] excluded) */
+	char **argv;
+	int envc;	 /* KEY=VALUE strings from -e */
+	const char **envv;
+};
+
+int opt_parse(struct options *o, int argc, char **argv, const char *env_memory, char *err);
+void opt_free(struct options *o);
+int opt_size(const char *s, uint64_t *bytes);
+size_t opt_quote(char *dst, const char *src);
+char *opt_cmdline(const struct options *o);
+void opt_usage(void);
+
+/* ---- guest.c: guest RAM, page tables, GDT, boot_info ---- */
+struct guest {
+	uint8_t *mem;
+	uint64_t size;
+};
+
+void *guest_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
+int guest_alloc(struct guest *g, uint64_t size, char *err);
+void guest_free(struct guest *g);
+void guest_setup_paging(struct guest *g);
+int guest_set_argv0(struct guest *g, const char *path, char *err);
+void guest_write_boot_info(struct guest *g, const struct boot_info *bi);
+
+/* ---- image.c: hermit-c image checks and loading ---- */
+struct image {
+	const uint8_t *data; /* the whole file */
+	size_t size;
+	uint64_t entry;
+	uint64_t start, end; /* guest-physical range of the PT_LOAD segments */
+	uint64_t symtab_off, symtab_size; /* in the file; 0 when stripped */
+	uint64_t strtab_off, strtab_size;
+};
+
+int image_read(const char *path, uint8_t **data, size_t *size, char *err);
+int image_check(struct image *im, const uint8_t *data, size_t size, char *err);
+uint64_t image_needs(const struct image *im);
+int image_load(const struct image *im, struct guest *g, struct boot_info *bi, char *err);
+const char *image_symbol(const struct image *im, uint64_t addr, uint64_t *off);
+
+/* ---- kvm.c: the VM and its one vCPU ---- */
+struct kvm_run;
+struct vm {
+	int kvm, fd, vcpu;
+	struct kvm_run *run;
+	size_t run_size;
+};
+
+int vm_create(struct vm *vm, struct guest *g, char *err);
+int vm_boot_cpu(struct vm *vm, uint64_t entry, uint64_t rdi, uint64_t rsp, char *err);
+uint64_t vm_tsc_khz(struct vm *vm);
+uint64_t vm_guest_tsc(struct vm *vm);
+void vm_destroy(struct vm *vm);
+void vm_dump_regs(struct vm *vm, const struct image *im);
+
+/* ---- hypercall.c: the calls of <hermit/hypercall.h> ---- */
+struct hc_env {
+	struct guest *g;
+	const char *cmdline;
+	int out_fd, err_fd; /* where guest fd 1 and 2 go */
+};
+
+enum { HC_CONTINUE = 0, HC_EXIT = 1, HC_ERROR = -1 };
+int hc_handle(const struct hc_env *env, unsigned call, uint32_t arg, int *status, char *err);
+const char *hc_name(unsigned call);
+
+/* ---- run.c: the vCPU run loop ---- */
+struct run_stats {
+	uint64_t exits[64]; /* by KVM_EXIT_* reason */
+	uint64_t calls[UHYVE_HC_COUNT];
+	double boot_ms;
+};
+
+int run_guest(struct vm *vm, const struct hc_env *env, const struct image *im, bool verbose,
+	      struct run_stats *st);
+void run_print_stats(const struct run_stats *st);
+const char *run_exit_name(unsigned reason);
+
+/* ---- probe.c: what this host's KVM can do ---- */
+int probe_check(bool verbose);
+
+/* ---- util ---- */
+double now_ms(void);
+
+#endif
