@@ -67,8 +67,8 @@ static uint32_t image_abi(const struct image *img)
 
 	for (unsigned i = 0; i < ehdr(img)->phnum; i++) {
 		ph = phdr(img, i);
-		if (ph->type == PT_NOTE && in_file(img, ph->offset, ph->filesz) &&
-		    note_find(img, ph, &abi))
+		if (ph->type == PT_NOTE && ph->offset % 4 == 0 &&
+		    in_file(img, ph->offset, ph->filesz) && note_find(img, ph, &abi))
 			return abi;
 	}
 	refuse(img, "no hermit-c ELF note");
@@ -80,7 +80,7 @@ static void symtab_find(struct image *img)
 	const struct elf64_ehdr *eh = ehdr(img);
 	const struct elf64_shdr *sh, *str;
 
-	if (!eh->shoff || eh->shentsize != sizeof(*sh) ||
+	if (!eh->shoff || eh->shoff % 8 || eh->shentsize != sizeof(*sh) ||
 	    !in_file(img, eh->shoff, (uint64_t)eh->shnum * sizeof(*sh)))
 		return;
 	sh = (const void *)(img->data + (size_t)eh->shoff);
@@ -119,7 +119,7 @@ void image_check(struct image *img)
 		refuse(img, "not a little-endian ELF file");
 	if (eh->machine != EM_X86_64)
 		refuse(img, "not an x86_64 ELF file");
-	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 ||
+	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phoff % 8 ||
 	    !in_file(img, eh->phoff, (uint64_t)eh->phnum * sizeof(struct elf64_phdr)))
 		refuse(img, "its ELF program header table is missing or broken");
 	abi = image_abi(img);

@@ -14,7 +14,7 @@
 
 #include "uhyve.h"
 
-#define PTE_P 0x1ull
+#define PTE_P  0x1ull
 #define PTE_RW 0x2ull
 #define PTE_PS 0x80ull
 

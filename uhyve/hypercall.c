@@ -17,10 +17,10 @@
 const char *hc_name(unsigned call)
 {
 	static const char *const names[UHYVE_HC_COUNT] = {
-		[UHYVE_HC_HELLO] = "HELLO",
-		[UHYVE_HC_WRITE] = "WRITE",
-		[UHYVE_HC_EXIT] = "EXIT",
-		[UHYVE_HC_CMDLINE] = "CMDLINE",
+	    [UHYVE_HC_HELLO] = "HELLO",
+	    [UHYVE_HC_WRITE] = "WRITE",
+	    [UHYVE_HC_EXIT] = "EXIT",
+	    [UHYVE_HC_CMDLINE] = "CMDLINE",
 	};
 	return call < UHYVE_HC_COUNT ? names[call] : "unknown";
 }

@@ -27,7 +27,11 @@ int image_read(const char *path, uint8_t **data, size_t *size, char *err)
 	size_t got = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0) {
+		snprintf(err, ERRLEN, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, ERRLEN, "%s: not a regular file", path);
@@ -79,7 +83,8 @@ static int find_note(const struct image *im, const Elf64_Phdr *ph, uint32_t *abi
 		if (desc > end || ((nh.n_descsz + 3ull) & ~3ull) > end - desc)
 			return 0;
 		if (nh.n_namesz == HERMIT_NOTE_NAMESZ && nh.n_type == HERMIT_NOTE_ABI &&
-		    nh.n_descsz == 4 && !memcmp(im->data + name, HERMIT_NOTE_NAME, HERMIT_NOTE_NAMESZ)) {
+		    nh.n_descsz == 4 &&
+		    !memcmp(im->data + name, HERMIT_NOTE_NAME, HERMIT_NOTE_NAMESZ)) {
 			memcpy(abi, im->data + desc, 4);
 			return 1;
 		}
@@ -124,25 +129,28 @@ static int check_phdrs(struct image *im, const Elf64_Ehdr *eh, const char *why_f
 
 		memcpy(&ph, phdr(im, eh, i), sizeof(ph));
 		if (!in_file(im, ph.p_offset, ph.p_filesz))
-			return snprintf(err, ERRLEN, why_fmt, "a segment lies outside the file"), -1;
+			return snprintf(err, ERRLEN, why_fmt, "a segment lies outside the file"),
+			       -1;
 		if (ph.p_type == PT_NOTE && !notes)
 			notes = find_note(im, &ph, &abi);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_paddr + ph.p_memsz < ph.p_paddr)
-			return snprintf(err, ERRLEN, why_fmt, "a PT_LOAD segment has bad sizes"), -1;
+			return snprintf(err, ERRLEN, why_fmt, "a PT_LOAD segment has bad sizes"),
+			       -1;
 		if (ph.p_paddr < HERMIT_IMAGE_BASE)
 			return snprintf(err, ERRLEN, why_fmt,
 					"a segment loads below 0x400000, where uhyve keeps its "
-					"page tables"), -1;
+					"page tables"),
+			       -1;
 		if (ph.p_paddr < im->start)
 			im->start = ph.p_paddr;
 		if (ph.p_paddr + ph.p_memsz > im->end)
 			im->end = ph.p_paddr + ph.p_memsz;
 	}
 	if (!notes)
-		return snprintf(err, ERRLEN, why_fmt,
-				"no hermit-c note; build it with hermit-gcc"), -1;
+		return snprintf(err, ERRLEN, why_fmt, "no hermit-c note; build it with hermit-gcc"),
+		       -1;
 	if (abi != HERMIT_ABI_VERSION) {
 		char why[128];
 
@@ -280,8 +288,8 @@ const char *image_symbol(const struct image *im, uint64_t addr, uint64_t *off)
 
 	for (i = 0; i < n; i++) {
 		memcpy(&s, im->data + im->symtab_off + i * sizeof(s), sizeof(s));
-		if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_value > addr ||
-		    s.st_name == 0 || s.st_name >= im->strtab_size)
+		if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_value > addr || s.st_name == 0 ||
+		    s.st_name >= im->strtab_size)
 			continue;
 		if (addr < s.st_value + (s.st_size ? s.st_size : 1) &&
 		    (!best.st_name || s.st_value > best.st_value))

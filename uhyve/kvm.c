@@ -17,19 +17,19 @@
 
 #include "uhyve.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_OSFXSR (1ull << 9)
+#define CR0_PE	       (1ull << 0)
+#define CR0_MP	       (1ull << 1)
+#define CR0_ET	       (1ull << 4)
+#define CR0_NE	       (1ull << 5)
+#define CR0_PG	       (1ull << 31)
+#define CR4_PAE	       (1ull << 5)
+#define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-#define MSR_IA32_TSC 0x10
+#define EFER_SCE       (1ull << 0)
+#define EFER_LME       (1ull << 8)
+#define EFER_LMA       (1ull << 10)
+#define EFER_NXE       (1ull << 11)
+#define MSR_IA32_TSC   0x10
 
 /* Intel needs three pages for a real-mode TSS it never uses here; put
  * them where guest RAM can never be (GUEST_MEM_MAX lies below). */
@@ -46,10 +46,10 @@ static int vm_fail(char *err, const char *what)
 int vm_create(struct vm *vm, struct guest *g, char *err)
 {
 	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = g->size,
-		.userspace_addr = (uint64_t)(uintptr_t)g->mem,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = g->size,
+	    .userspace_addr = (uint64_t)(uintptr_t)g->mem,
 	};
 	struct kvm_pit_config pit = {0};
 	int n;
@@ -58,7 +58,8 @@ int vm_create(struct vm *vm, struct guest *g, char *err)
 	vm->fd = vm->vcpu = -1;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0) {
-		snprintf(err, ERRLEN, "/dev/kvm: cannot open: %s (no usable KVM here; use hermit-qemu)",
+		snprintf(err, ERRLEN,
+			 "/dev/kvm: cannot open: %s (no usable KVM here; use hermit-qemu)",
 			 strerror(errno));
 		return -1;
 	}
@@ -122,16 +123,16 @@ static int vm_set_cpuid(struct vm *vm, char *err)
 static struct kvm_segment vm_segment(uint16_t sel, int code)
 {
 	struct kvm_segment s = {
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = code ? 11 : 3, /* execute/read or read/write, accessed */
-		.present = 1,
-		.dpl = 0,
-		.db = code ? 0 : 1,
-		.s = 1,
-		.l = code ? 1 : 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = sel,
+	    .type = code ? 11 : 3, /* execute/read or read/write, accessed */
+	    .present = 1,
+	    .dpl = 0,
+	    .db = code ? 0 : 1,
+	    .s = 1,
+	    .l = code ? 1 : 0,
+	    .g = 1,
 	};
 	return s;
 }
@@ -167,15 +168,15 @@ static int vm_set_sregs(struct vm *vm, char *err)
 int vm_boot_cpu(struct vm *vm, uint64_t entry, uint64_t rdi, uint64_t rsp, char *err)
 {
 	struct kvm_regs regs = {
-		.rip = entry,
-		.rdi = rdi,
-		.rsi = 0,
-		.rsp = rsp,
-		.rflags = 2,
+	    .rip = entry,
+	    .rdi = rdi,
+	    .rsi = 0,
+	    .rsp = rsp,
+	    .rflags = 2,
 	};
 	struct kvm_fpu fpu = {
-		.fcw = 0x37f, /* the x87 and SSE power-on defaults */
-		.mxcsr = 0x1f80,
+	    .fcw = 0x37f, /* the x87 and SSE power-on defaults */
+	    .mxcsr = 0x1f80,
 	};
 
 	if (vm_set_cpuid(vm, err) < 0 || vm_set_sregs(vm, err) < 0)
@@ -244,10 +245,9 @@ void vm_dump_regs(struct vm *vm, const struct image *im)
 			sym, (unsigned long long)off);
 	else
 		fprintf(stderr, "uhyve:   rip %016llx\n", (unsigned long long)r.rip);
-#define R(a, b, c)                                                                       \
-	fprintf(stderr, "uhyve:   %-3s %016llx  %-3s %016llx  %-3s %016llx\n", #a,          \
-		(unsigned long long)r.a, #b, (unsigned long long)r.b, #c,                  \
-		(unsigned long long)r.c)
+#define R(a, b, c)                                                                                 \
+	fprintf(stderr, "uhyve:   %-3s %016llx  %-3s %016llx  %-3s %016llx\n", #a,                 \
+		(unsigned long long)r.a, #b, (unsigned long long)r.b, #c, (unsigned long long)r.c)
 	R(rax, rbx, rcx);
 	R(rdx, rsi, rdi);
 	R(rsp, rbp, r8);

@@ -34,7 +34,7 @@ void opt_usage(void)
 	       "Exit status: the app's exit code (0-255), or for uhyve's own failures:\n"
 	       "  64  bad command line\n"
 	       "  65  the image cannot be loaded (missing, not ELF, not hermit-c, too big)\n"
-	       "  69  KVM is not usable (no /dev/kvm, or a KVM call failed)\n"
+	       "  69  KVM is not usable (no /dev/kvm, a KVM call failed, no memory)\n"
 	       "  70  the guest made a bad hypercall or used an unknown I/O port\n"
 	       "  71  the guest died without exiting (triple fault, access outside RAM)\n"
 	       "  72  this host's KVM cannot run the guest (it emulates instructions and\n"
@@ -51,16 +51,30 @@ int opt_size(const char *s, uint64_t *bytes)
 	if (*p < '0' || *p > '9')
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	switch (*p) {
 	case '\0':
 		break;
-	case 'k': case 'K': shift = 10; p++; break;
-	case 'm': case 'M': shift = 20; p++; break;
-	case 'g': case 'G': shift = 30; p++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		p++;
+		break;
 	default:
 		return -1;
 	}
@@ -80,9 +94,10 @@ static int opt_memory(struct options *o, const char *what, const char *size, cha
 		return -1;
 	}
 	if (b < GUEST_MEM_MIN) {
-		snprintf(err, ERRLEN,
-			 "%s %s: too small: guest memory must be at least %lluM (images load at 4 MiB)",
-			 what, size, (unsigned long long)(GUEST_MEM_MIN / MIB));
+		snprintf(
+		    err, ERRLEN,
+		    "%s %s: too small: guest memory must be at least %lluM (images load at 4 MiB)",
+		    what, size, (unsigned long long)(GUEST_MEM_MIN / MIB));
 		return -1;
 	}
 	if (b > GUEST_MEM_MAX) {
@@ -99,8 +114,7 @@ static int opt_memory(struct options *o, const char *what, const char *size, cha
 /* If argv[*i] is option `s` or `l`, set *val to its value (attached, or the
  * next argument) and return 1; 0 if it is another option; -1 if the value
  * is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *s, const char *l,
-		     const char **val)
+static int opt_value(int argc, char **argv, int *i, const char *s, const char *l, const char **val)
 {
 	const char *a = argv[*i];
 	size_t n = strlen(l);
@@ -230,11 +244,11 @@ size_t opt_quote(char *dst, const char *src)
 {
 	size_t n = 0;
 
-#define PUT(c)                        \
-	do {                          \
-		if (dst)              \
-			dst[n] = (c); \
-		n++;                  \
+#define PUT(c)                                                                                     \
+	do {                                                                                       \
+		if (dst)                                                                           \
+			dst[n] = (c);                                                              \
+		n++;                                                                               \
 	} while (0)
 	if (!opt_needs_quotes(src)) {
 		for (; *src; src++)

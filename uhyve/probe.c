@@ -18,7 +18,7 @@
 extern const uint8_t probe_code[], probe_code_end[];
 
 #define PROBE_MEMORY (8 * MIB)
-#define EMULATED_NS 20.0 /* slower per instruction than this: emulated */
+#define EMULATED_NS  20.0 /* slower per instruction than this: emulated */
 
 struct probe {
 	struct guest g;
@@ -58,8 +58,8 @@ static void probe_run(struct probe *p)
 		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
 			snprintf(p->fail, ERRLEN, "KVM_EXIT_INTERNAL_ERROR (%s)",
 				 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-					 ? "emulation failure: KVM emulates instructions"
-					 : "internal error");
+				     ? "emulation failure: KVM emulates instructions"
+				     : "internal error");
 			return;
 		}
 		if (run->exit_reason != KVM_EXIT_IO || run->io.size != 4) {
@@ -82,8 +82,8 @@ static int probe_report(const struct probe *p)
 {
 	double ns = 0;
 
-	printf("uhyve: probe: 64-bit mode and port I/O: %s%s\n", p->stage ? "yes" : "no: ",
-	       p->stage ? "" : p->fail);
+	printf("uhyve: probe: 64-bit mode and port I/O: %s%s\n",
+	       p->stage ? "yes" : "no: ", p->stage ? "" : p->fail);
 	if (p->stage >= PROBE_PORT_SPEED) {
 		ns = (p->t_speed - p->t_long) * 1e6 / (2.0 * PROBE_LOOPS);
 		printf("uhyve: probe: guest speed: %.1f ns per instruction (%s)\n", ns,
@@ -93,8 +93,8 @@ static int probe_report(const struct probe *p)
 	if (p->stage >= PROBE_PORT_SPEED)
 		printf("uhyve: probe: SSE arithmetic (cvtsi2sd, mulsd): %s%s\n",
 		       p->stage == PROBE_PORT_SSE && p->result == PROBE_RESULT ? "yes"
-		       : p->stage == PROBE_PORT_SSE ? "no: wrong result"
-						     : "no: ",
+		       : p->stage == PROBE_PORT_SSE			       ? "no: wrong result"
+									       : "no: ",
 		       p->stage == PROBE_PORT_SSE ? "" : p->fail);
 	if (p->stage == PROBE_PORT_SSE && p->result == PROBE_RESULT) {
 		printf("uhyve: this host's KVM can run hermit-c guests (%s)\n",

@@ -14,7 +14,7 @@
 
 #include "uhyve.h"
 
-#define HC_PORTS 0x100 /* ports UHYVE_PORT_BASE.. belong to hypercalls */
+#define HC_PORTS  0x100 /* ports UHYVE_PORT_BASE.. belong to hypercalls */
 #define NO_STATUS -1
 
 double now_ms(void)
@@ -28,15 +28,24 @@ double now_ms(void)
 const char *run_exit_name(unsigned reason)
 {
 	switch (reason) {
-	case KVM_EXIT_IO: return "io";
-	case KVM_EXIT_MMIO: return "mmio";
-	case KVM_EXIT_HLT: return "hlt";
-	case KVM_EXIT_SHUTDOWN: return "shutdown";
-	case KVM_EXIT_FAIL_ENTRY: return "fail_entry";
-	case KVM_EXIT_INTR: return "intr";
-	case KVM_EXIT_INTERNAL_ERROR: return "internal_error";
-	case KVM_EXIT_IRQ_WINDOW_OPEN: return "irq_window_open";
-	case KVM_EXIT_SYSTEM_EVENT: return "system_event";
+	case KVM_EXIT_IO:
+		return "io";
+	case KVM_EXIT_MMIO:
+		return "mmio";
+	case KVM_EXIT_HLT:
+		return "hlt";
+	case KVM_EXIT_SHUTDOWN:
+		return "shutdown";
+	case KVM_EXIT_FAIL_ENTRY:
+		return "fail_entry";
+	case KVM_EXIT_INTR:
+		return "intr";
+	case KVM_EXIT_INTERNAL_ERROR:
+		return "internal_error";
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		return "irq_window_open";
+	case KVM_EXIT_SYSTEM_EVENT:
+		return "system_event";
 	}
 	return "other";
 }
@@ -95,12 +104,12 @@ static int run_io(struct vm *vm, const struct hc_env *env, const struct image *i
 		if (r == HC_EXIT)
 			return status;
 	} else {
-		snprintf(err, ERRLEN, "the guest used I/O port 0x%x (%s, %u bytes), which uhyve "
-			 "does not serve", port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
-			 run->io.size);
+		snprintf(err, ERRLEN,
+			 "the guest used I/O port 0x%x (%s, size %u), which uhyve does not serve",
+			 port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size);
 	}
 	run_where(vm, im, where, sizeof(where));
-	fprintf(stderr, "uhyve: %s at %s\n", err, where);
+	fprintf(stderr, "uhyve: %s (%s)\n", err, where);
 	return UHYVE_EXIT_HYPERCALL;
 }
 
@@ -115,10 +124,11 @@ static int run_internal_error(struct vm *vm, const struct guest *g, const struct
 	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0)
 		run_insn_bytes(g, r.rip, bytes, sizeof(bytes));
 	if (vm->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
-		fprintf(stderr,
-			"uhyve: this host's KVM cannot run this guest: it emulates instructions and "
-			"failed on the one at %s (bytes %s); use hermit-qemu instead\n",
-			where, bytes);
+		fprintf(
+		    stderr,
+		    "uhyve: this host's KVM cannot run this guest: it emulates instructions and "
+		    "failed on the one at %s (bytes %s); use hermit-qemu instead\n",
+		    where, bytes);
 		if (verbose)
 			vm_dump_regs(vm, im);
 		return UHYVE_EXIT_EMULATION;
@@ -140,16 +150,19 @@ static int run_crash(struct vm *vm, const struct image *im)
 				"happened that no exception handler could take\n");
 		break;
 	case KVM_EXIT_MMIO:
-		fprintf(stderr, "uhyve: the guest %s %u bytes at guest-physical 0x%llx, outside "
-				"guest memory\n", run->mmio.is_write ? "wrote" : "read",
-			run->mmio.len, (unsigned long long)run->mmio.phys_addr);
+		fprintf(stderr,
+			"uhyve: the guest %s %u bytes at guest-physical 0x%llx, outside "
+			"guest memory\n",
+			run->mmio.is_write ? "wrote" : "read", run->mmio.len,
+			(unsigned long long)run->mmio.phys_addr);
 		break;
 	case KVM_EXIT_HLT:
 		fprintf(stderr, "uhyve: the guest halted with nothing to wake it\n");
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		fprintf(stderr, "uhyve: KVM could not enter the guest (hardware entry failure "
-				"reason 0x%llx)\n",
+		fprintf(stderr,
+			"uhyve: KVM could not enter the guest (hardware entry failure "
+			"reason 0x%llx)\n",
 			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	default:
@@ -203,7 +216,8 @@ void run_print_stats(const struct run_stats *st)
 	for (i = 0; i < 64; i++) {
 		if (!st->exits[i])
 			continue;
-		fprintf(stderr, "%s%s %llu", sep, run_exit_name(i), (unsigned long long)st->exits[i]);
+		fprintf(stderr, "%s%s %llu", sep, run_exit_name(i),
+			(unsigned long long)st->exits[i]);
 		sep = ", ";
 	}
 	fprintf(stderr, "%s\nuhyve: hypercalls:", total ? ")" : "");

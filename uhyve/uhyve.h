@@ -19,7 +19,7 @@
 #include <hermit/image.h>
 
 #define UHYVE_VERSION "0.1.0"
-#define ERRLEN 512
+#define ERRLEN	      512
 
 /* Exit statuses of uhyve's own failures; otherwise the app's exit code.
  * Documented in `uhyve --help` and uhyve/README.md. */
@@ -34,24 +34,24 @@ enum {
 
 /* Guest-physical layout of everything uhyve itself writes; all of it lies
  * below HERMIT_IMAGE_BASE and is reported as boot_info.loader_start/end. */
-#define LAYOUT_GDT 0x1000ull
-#define LAYOUT_PML4 0x2000ull
-#define LAYOUT_PDPT 0x3000ull
-#define LAYOUT_PD 0x4000ull /* one page per GiB of guest RAM, 4 at most */
+#define LAYOUT_GDT	 0x1000ull
+#define LAYOUT_PML4	 0x2000ull
+#define LAYOUT_PDPT	 0x3000ull
+#define LAYOUT_PD	 0x4000ull /* one page per GiB of guest RAM, 4 at most */
 #define LAYOUT_BOOT_INFO 0x8000ull
-#define LAYOUT_ARGV0 0x9000ull
+#define LAYOUT_ARGV0	 0x9000ull
 #define LAYOUT_ARGV0_MAX 0x7000ull /* the image path, NUL included */
 #define LAYOUT_STACK_TOP 0x20000ull
-#define LAYOUT_START LAYOUT_GDT
-#define LAYOUT_END LAYOUT_STACK_TOP
+#define LAYOUT_START	 LAYOUT_GDT
+#define LAYOUT_END	 LAYOUT_STACK_TOP
 
 #define GDT_CODE 0x08 /* selectors */
 #define GDT_DATA 0x10
 
-#define MIB (1ull << 20)
-#define PAGE_2M (2 * MIB)
+#define MIB		  (1ull << 20)
+#define PAGE_2M		  (2 * MIB)
 #define GUEST_MEM_DEFAULT (64 * MIB)
-#define GUEST_MEM_MIN ((uint64_t)HERMIT_IMAGE_BASE + PAGE_2M)
+#define GUEST_MEM_MIN	  ((uint64_t)HERMIT_IMAGE_BASE + PAGE_2M)
 /* Guest RAM stays below the IOAPIC/LAPIC window at 0xfec00000. */
 #define GUEST_MEM_MAX 0xfe000000ull
 
@@ -60,9 +60,9 @@ struct options {
 	uint64_t memory; /* bytes, a multiple of 2 MiB */
 	bool verbose, help, version, check;
 	const char *image;
-	int argc;	 /* app arguments after the image (argv[0] excluded) */
+	int argc; /* app arguments after the image (argv[0] excluded) */
 	char **argv;
-	int envc;	 /* KEY=VALUE strings from -e */
+	int envc; /* KEY=VALUE strings from -e */
 	const char **envv;
 };
 
@@ -91,7 +91,7 @@ struct image {
 	const uint8_t *data; /* the whole file */
 	size_t size;
 	uint64_t entry;
-	uint64_t start, end; /* guest-physical range of the PT_LOAD segments */
+	uint64_t start, end;		  /* guest-physical range of the PT_LOAD segments */
 	uint64_t symtab_off, symtab_size; /* in the file; 0 when stripped */
 	uint64_t strtab_off, strtab_size;
 };

@@ -33,25 +33,34 @@ $(UHYVE_OUT)/probe-guest.o: $(UHYVE_SRC)/probe.S
 UHYVE_TOUT := $(UHYVE_OUT)/test
 UHYVE_TESTS := test_options test_image test_hypercall
 UHYVE_TEST_BINS := $(UHYVE_TESTS:%=$(UHYVE_TOUT)/%)
-UHYVE_IMAGES := $(UHYVE_TOUT)/testimage $(UHYVE_TOUT)/testimage-big
+UHYVE_IMAGES := $(UHYVE_TOUT)/testimage $(UHYVE_TOUT)/testimage-big $(UHYVE_TOUT)/testimage-abi2
 UHYVE_GUEST_CFLAGS := -O2 -std=gnu11 -Wall -Wextra -Werror -I$(ROOT)/include \
 	-ffreestanding -fno-pie -no-pie -nostdlib -static -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-Wl,-T,$(UHYVE_SRC)/test/testimage.ld -Wl,--build-id=none -Wl,-z,noexecstack
+
+# Unit tests build the modules they test again, with ASan and UBSan.
+UHYVE_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+UHYVE_TEST_CFLAGS := $(UHYVE_CFLAGS) -O1 -fno-omit-frame-pointer $(UHYVE_SAN)
 
 .PHONY: uhyve-tests
 uhyve-tests: $(UHYVE_TEST_BINS) $(UHYVE_IMAGES)
 
 $(UHYVE_TOUT)/%.o: $(UHYVE_SRC)/test/%.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(UHYVE_CFLAGS) -c -o $@ $<
+	$(HOSTCC) $(UHYVE_TEST_CFLAGS) -c -o $@ $<
 
-$(UHYVE_TOUT)/test_options: $(UHYVE_TOUT)/test_options.o $(UHYVE_OUT)/options.o
-$(UHYVE_TOUT)/test_image: $(UHYVE_TOUT)/test_image.o $(UHYVE_OUT)/image.o $(UHYVE_OUT)/guest.o
-$(UHYVE_TOUT)/test_hypercall: $(UHYVE_TOUT)/test_hypercall.o $(UHYVE_OUT)/hypercall.o \
-	$(UHYVE_OUT)/guest.o
+$(UHYVE_TOUT)/san/%.o: $(UHYVE_SRC)/%.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(UHYVE_TEST_CFLAGS) -c -o $@ $<
+
+$(UHYVE_TOUT)/test_options: $(UHYVE_TOUT)/test_options.o $(UHYVE_TOUT)/san/options.o
+$(UHYVE_TOUT)/test_image: $(UHYVE_TOUT)/test_image.o $(UHYVE_TOUT)/san/image.o \
+	$(UHYVE_TOUT)/san/guest.o
+$(UHYVE_TOUT)/test_hypercall: $(UHYVE_TOUT)/test_hypercall.o $(UHYVE_TOUT)/san/hypercall.o \
+	$(UHYVE_TOUT)/san/guest.o
 $(UHYVE_TEST_BINS):
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+	$(HOSTCC) $(HOSTCFLAGS) $(UHYVE_SAN) -o $@ $^
 
 $(UHYVE_TOUT)/testimage: $(UHYVE_SRC)/test/testimage.c $(UHYVE_SRC)/test/testimage.ld
 	@mkdir -p $(@D)
@@ -61,4 +70,8 @@ $(UHYVE_TOUT)/testimage-big: $(UHYVE_SRC)/test/testimage.c $(UHYVE_SRC)/test/tes
 	@mkdir -p $(@D)
 	$(HOSTCC) $(UHYVE_GUEST_CFLAGS) -DBIG_BSS -o $@ $<
 
--include $(wildcard $(UHYVE_OUT)/*.d $(UHYVE_TOUT)/*.d)
+$(UHYVE_TOUT)/testimage-abi2: $(UHYVE_SRC)/test/testimage.c $(UHYVE_SRC)/test/testimage.ld
+	@mkdir -p $(@D)
+	$(HOSTCC) $(UHYVE_GUEST_CFLAGS) -DNOTE_ABI=2 -o $@ $<
+
+-include $(wildcard $(UHYVE_OUT)/*.d $(UHYVE_TOUT)/*.d $(UHYVE_TOUT)/san/*.d)

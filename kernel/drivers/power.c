@@ -10,6 +10,7 @@
 #include <hermit/acpi_s5.h>
 #include "cpu.h"
 #include "log.h"
+#include "mm.h"
 #include "power.h"
 #include "uhyve.h"
 
@@ -28,8 +29,16 @@ static void debugcon_report(int code)
 		outb(DEBUGCON_PORT, buf[i]);
 }
 
+static noreturn void reset(void)
+{
+	outb(0x64, 0xfe); /* pulse the reset line; QEMU -no-reboot then exits */
+	for (;;)
+		hlt();
+}
+
 noreturn void power_exit(int code)
 {
+	static bool exiting;
 	struct acpi_s5 s5;
 	int err;
 
@@ -37,17 +46,21 @@ noreturn void power_exit(int code)
 	cli();
 	if (uhyve_present())
 		uhyve_exit(code);
+	if (exiting) /* a fault on the way out: skip what failed */
+		reset();
+	exiting = true;
 	debugcon_report(code);
 	outl(DEBUG_EXIT_PORT, code);
 	pr_info("exit code %d, powering off", code);
+	/* The RSDP search reads the BIOS data area in page 0, which is
+	 * unmapped to catch NULL pointers; nothing runs after this. */
+	paging_map(0, 0, PTE_NX);
 	err = acpi_s5_find(0, &s5);
 	if (err == 0)
 		acpi_s5_enter(&s5);
 	else
 		pr_warn("no ACPI poweroff: %s", acpi_s5_strerror(err));
-	outb(0x64, 0xfe); /* pulse the reset line */
-	for (;;)
-		hlt();
+	reset();
 }
 
 noreturn void panic(const char *fmt, ...)

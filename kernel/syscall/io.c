@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* I/O on the console file descriptors 0-2 (files and sockets come later and
- * will share one fd table). Reading fd 0 gives end-of-file until serial
- * input exists. */
+/* I/O on the console file descriptors 0-2, which can be closed (files and
+ * sockets come later and will share one fd table). Reading fd 0 gives
+ * end-of-file until serial input exists. */
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include "console.h"
@@ -9,9 +9,20 @@
 
 #define IOV_MAX 1024
 
+/* Which of the console descriptors 0-2 are still open. */
+static bool console_open[3] = { true, true, true };
+
 static bool console_fd(uint64_t fd)
 {
-	return fd <= 2;
+	return fd <= 2 && console_open[fd];
+}
+
+SYSCALL(close)
+{
+	if (!console_fd(arg[0]))
+		return -EBADF;
+	console_open[arg[0]] = false;
+	return 0;
 }
 
 static long console_out(uint64_t fd, uint64_t buf, size_t len)

@@ -6,6 +6,7 @@ SYS(write)
 SYS(readv)
 SYS(writev)
 SYS(ioctl)
+SYS(close)
 /* mem.c */
 SYS(brk)
 SYS(mmap)

@@ -28,10 +28,8 @@ struct ksigaction {
 static struct ksigaction actions[NSIG_MAX];
 static uint64_t sigmask;
 
-static bool canonical(uint64_t a)
-{
-	return (int64_t)(a << 16) >> 16 == (int64_t)a;
-}
+/* Linux's TASK_SIZE_MAX: FS bases at or above it are refused with EPERM. */
+#define USER_ADDR_MAX 0x7ffffffff000ull
 
 SYSCALL(arch_prctl)
 {
@@ -39,7 +37,7 @@ SYSCALL(arch_prctl)
 
 	switch (arg[0]) {
 	case ARCH_SET_FS:
-		if (!canonical(arg[1]))
+		if (arg[1] >= USER_ADDR_MAX)
 			return -EPERM;
 		wrmsr(MSR_FS_BASE, arg[1]);
 		return 0;

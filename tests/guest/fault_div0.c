@@ -7,8 +7,14 @@
 
 volatile int divisor; /* volatile: the compiler cannot see it is 0 */
 
+/*
+ * Not a leaf: gcc gives leaf functions no frame even with frame pointers,
+ * and then no frame-pointer walk can find their caller.
+ */
 __attribute__((noipa)) int div0_divide(int a, int b)
 {
+	printf("fault_div0: dividing %d by %d\n", a, b);
+	fflush(stdout);
 	return a / b;
 }
 

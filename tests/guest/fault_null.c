@@ -7,8 +7,14 @@
 
 int *volatile null_target; /* volatile: the compiler cannot see it is NULL */
 
+/*
+ * Not a leaf: gcc gives leaf functions no frame even with frame pointers,
+ * and then no frame-pointer walk can find their caller.
+ */
 __attribute__((noipa)) void null_store(int v)
 {
+	printf("fault_null: storing %d at %p\n", v, (void *)null_target);
+	fflush(stdout);
 	*null_target = v;
 }
 

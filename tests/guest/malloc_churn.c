@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <sys/sysinfo.h>
 
-#define TOTAL (100L << 20) /* bytes allocated per run */
-#define SLOTS 64
-#define MIN_SHIFT 4 /* 16 B */
+#define TOTAL	  (100L << 20) /* bytes allocated per run */
+#define SLOTS	  64
+#define MIN_SHIFT 4  /* 16 B */
 #define MAX_SHIFT 20 /* 1 MiB */
-#define SLACK (64L << 10)
-#define SEED 0x2545f4914f6cdd1dULL
+#define SLACK	  (64L << 10)
+#define SEED	  0x2545f4914f6cdd1dULL
 
 struct block {
 	uint64_t *p;
@@ -136,11 +136,11 @@ int main(void)
 	printf("# %ld allocations, %ld MiB in total\n", allocs, TOTAL >> 20);
 	check(bad == 0, "100 MiB churn: every block kept its content", bad, 0);
 	diff = (long)(after - before);
-	printf("# freeram after warm-up %lu, after churn %lu, difference %ld\n",
-	       before, after, diff);
+	printf("# freeram after warm-up %lu, after churn %lu, difference %ld\n", before, after,
+	       diff);
 	check(before > 0, "sysinfo reports freeram", before, 1);
-	check(diff <= SLACK && diff >= -SLACK,
-	      "freeram is back to its value (within 64 KiB)", diff, 0);
+	check(diff <= SLACK && diff >= -SLACK, "freeram is back to its value (within 64 KiB)", diff,
+	      0);
 	printf("%d checks, %d failed\n", checks, failed);
 	return failed != 0;
 }

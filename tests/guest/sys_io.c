@@ -16,126 +16,120 @@
 
 /* An address in the kernel's (upper) half: never a valid user buffer. */
 #define KERNEL_ADDR ((void *)0xffff800000001000UL)
-#define BAD_FD 57
+#define BAD_FD	    57
 
 static int checks, failed;
 
+static const struct {
+	int num;
+	const char *name;
+} errnames[] = {
+    {EAGAIN, "EAGAIN"}, {EBADF, "EBADF"},   {EEXIST, "EEXIST"}, {EFAULT, "EFAULT"},
+    {EINTR, "EINTR"},	{EINVAL, "EINVAL"}, {ENOMEM, "ENOMEM"}, {ENOSYS, "ENOSYS"},
+    {ENOTTY, "ENOTTY"}, {EPERM, "EPERM"},   {ESPIPE, "ESPIPE"},
+};
+
+/* errname: errno E as its name, for failure lines. */
 static const char *errname(int e)
 {
 	static char buf[16];
 
-	switch (e) {
-	case 0: return "0";
-	case EAGAIN: return "EAGAIN";
-	case EBADF: return "EBADF";
-	case EEXIST: return "EEXIST";
-	case EFAULT: return "EFAULT";
-	case EINTR: return "EINTR";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case ENOSYS: return "ENOSYS";
-	case ENOTTY: return "ENOTTY";
-	case EPERM: return "EPERM";
-	}
+	for (unsigned i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].num == e)
+			return errnames[i].name;
 	snprintf(buf, sizeof(buf), "%d", e);
 	return buf;
 }
 
 /* RET: the call returns EXP; on failure the line shows errno too. */
-#define RET(what, call, exp)                                                   \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call), x_ = (long)(exp);                      \
-		int e_ = errno;                                                \
-		checks++;                                                      \
-		if (r_ == x_) {                                                \
-			printf("ok - %s\n", what);                             \
-		} else {                                                       \
-			failed++;                                              \
-			printf("not ok - %s: got %ld (%#lx, errno %s), "       \
-			       "expected %ld (%#lx)\n",                        \
-			       what, r_, r_, errname(e_), x_, x_);             \
-		}                                                              \
+#define RET(what, call, exp)                                                                       \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long r_ = (long)(call), x_ = (long)(exp);                                          \
+		int e_ = errno;                                                                    \
+		checks++;                                                                          \
+		if (r_ == x_) {                                                                    \
+			printf("ok - %s\n", what);                                                 \
+		} else {                                                                           \
+			failed++;                                                                  \
+			printf("not ok - %s: got %ld (%#lx, errno %s), "                           \
+			       "expected %ld (%#lx)\n",                                            \
+			       what, r_, r_, errname(e_), x_, x_);                                 \
+		}                                                                                  \
 	} while (0)
 
 /* ERR: the call fails with -1 and errno ERR. */
-#define ERR(what, call, err)                                                   \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call);                                        \
-		int e_ = errno;                                                \
-		checks++;                                                      \
-		if (r_ == -1 && e_ == (err)) {                                 \
-			printf("ok - %s\n", what);                             \
-		} else {                                                       \
-			failed++;                                              \
-			printf("not ok - %s: got %ld errno %s, expected -1 "   \
-			       "errno %s\n",                                   \
-			       what, r_, errname(e_), errname(err));           \
-		}                                                              \
+#define ERR(what, call, err)                                                                       \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long r_ = (long)(call);                                                            \
+		int e_ = errno;                                                                    \
+		checks++;                                                                          \
+		if (r_ == -1 && e_ == (err)) {                                                     \
+			printf("ok - %s\n", what);                                                 \
+		} else {                                                                           \
+			failed++;                                                                  \
+			printf("not ok - %s: got %ld errno %s, expected -1 "                       \
+			       "errno %s\n",                                                       \
+			       what, r_, errname(e_), errname(err));                               \
+		}                                                                                  \
 	} while (0)
 
 static void test_write(void)
 {
 	static const char out[] = "write to stdout\n", err[] = "write to stderr\n";
 
-	RET("write to stdout returns the count",
-	    syscall(SYS_write, 1, out, sizeof(out) - 1), sizeof(out) - 1);
-	RET("write to stderr returns the count",
-	    syscall(SYS_write, 2, err, sizeof(err) - 1), sizeof(err) - 1);
+	RET("write to stdout returns the count", syscall(SYS_write, 1, out, sizeof(out) - 1),
+	    sizeof(out) - 1);
+	RET("write to stderr returns the count", syscall(SYS_write, 2, err, sizeof(err) - 1),
+	    sizeof(err) - 1);
 	RET("write of 0 bytes returns 0", syscall(SYS_write, 1, out, 0), 0);
-	ERR("write to unknown fd 57 -> EBADF",
-	    syscall(SYS_write, BAD_FD, out, 1), EBADF);
+	ERR("write to unknown fd 57 -> EBADF", syscall(SYS_write, BAD_FD, out, 1), EBADF);
 	ERR("write to fd -1 -> EBADF", syscall(SYS_write, -1, out, 1), EBADF);
-	ERR("write from buffer (void *)1 -> EFAULT",
-	    syscall(SYS_write, 1, (void *)1, 8), EFAULT);
-	ERR("write from a kernel-half address -> EFAULT",
-	    syscall(SYS_write, 1, KERNEL_ADDR, 8), EFAULT);
+	ERR("write from buffer (void *)1 -> EFAULT", syscall(SYS_write, 1, (void *)1, 8), EFAULT);
+	ERR("write from a kernel-half address -> EFAULT", syscall(SYS_write, 1, KERNEL_ADDR, 8),
+	    EFAULT);
 }
 
 static void test_writev(void)
 {
-	static char a[] = "writev gathers ", b[] = "", c[] = "in order: ",
-		    d[] = "one two three\n";
+	static char a[] = "writev gathers ", b[] = "", c[] = "in order: ", d[] = "one two three\n";
 	struct iovec iov[] = {
-		{ a, strlen(a) }, { b, 0 }, { c, strlen(c) }, { d, strlen(d) },
+	    {a, strlen(a)},
+	    {b, 0},
+	    {c, strlen(c)},
+	    {d, strlen(d)},
 	};
-	struct iovec bad = { (void *)1, 8 };
+	struct iovec bad = {(void *)1, 8};
 	long n = strlen(a) + strlen(c) + strlen(d);
 
-	RET("writev to stdout returns the total count",
-	    syscall(SYS_writev, 1, iov, 4), n);
+	RET("writev to stdout returns the total count", syscall(SYS_writev, 1, iov, 4), n);
 	RET("writev of no vectors returns 0", syscall(SYS_writev, 1, iov, 0), 0);
-	ERR("writev to unknown fd 57 -> EBADF",
-	    syscall(SYS_writev, BAD_FD, iov, 4), EBADF);
-	ERR("writev with a bad vector array -> EFAULT",
-	    syscall(SYS_writev, 1, (void *)1, 1), EFAULT);
-	ERR("writev with a bad buffer -> EFAULT",
-	    syscall(SYS_writev, 1, &bad, 1), EFAULT);
-	ERR("writev with -1 vectors -> EINVAL",
-	    syscall(SYS_writev, 1, iov, -1), EINVAL);
-	ERR("writev with 1025 vectors (> IOV_MAX) -> EINVAL",
-	    syscall(SYS_writev, 1, iov, 1025), EINVAL);
+	ERR("writev to unknown fd 57 -> EBADF", syscall(SYS_writev, BAD_FD, iov, 4), EBADF);
+	ERR("writev with a bad vector array -> EFAULT", syscall(SYS_writev, 1, (void *)1, 1),
+	    EFAULT);
+	ERR("writev with a bad buffer -> EFAULT", syscall(SYS_writev, 1, &bad, 1), EFAULT);
+	bad.iov_base = a;
+	bad.iov_len = (size_t)-1;
+	ERR("writev with a negative iov_len -> EINVAL", syscall(SYS_writev, 1, &bad, 1), EINVAL);
+	ERR("writev with -1 vectors -> EINVAL", syscall(SYS_writev, 1, iov, -1), EINVAL);
+	ERR("writev with 1025 vectors (> IOV_MAX) -> EINVAL", syscall(SYS_writev, 1, iov, 1025),
+	    EINVAL);
 }
 
 static void test_read(void)
 {
 	char buf[16], more[16];
-	struct iovec iov[] = { { buf, sizeof(buf) }, { more, sizeof(more) } };
+	struct iovec iov[] = {{buf, sizeof(buf)}, {more, sizeof(more)}};
 
-	RET("read from stdin at EOF returns 0",
-	    syscall(SYS_read, 0, buf, sizeof(buf)), 0);
+	RET("read from stdin at EOF returns 0", syscall(SYS_read, 0, buf, sizeof(buf)), 0);
 	RET("read of 0 bytes returns 0", syscall(SYS_read, 0, buf, 0), 0);
-	RET("readv from stdin at EOF returns 0", syscall(SYS_readv, 0, iov, 2),
-	    0);
-	ERR("read from unknown fd 57 -> EBADF",
-	    syscall(SYS_read, BAD_FD, buf, sizeof(buf)), EBADF);
-	ERR("readv from unknown fd 57 -> EBADF",
-	    syscall(SYS_readv, BAD_FD, iov, 2), EBADF);
-	ERR("read into a kernel-half address -> EFAULT",
-	    syscall(SYS_read, 0, KERNEL_ADDR, 8), EFAULT);
-	ERR("readv with a bad vector array -> EFAULT",
-	    syscall(SYS_readv, 0, (void *)1, 1), EFAULT);
+	RET("readv from stdin at EOF returns 0", syscall(SYS_readv, 0, iov, 2), 0);
+	ERR("read from unknown fd 57 -> EBADF", syscall(SYS_read, BAD_FD, buf, sizeof(buf)), EBADF);
+	ERR("readv from unknown fd 57 -> EBADF", syscall(SYS_readv, BAD_FD, iov, 2), EBADF);
+	ERR("read into a kernel-half address -> EFAULT", syscall(SYS_read, 0, KERNEL_ADDR, 8),
+	    EFAULT);
+	ERR("readv with a bad vector array -> EFAULT", syscall(SYS_readv, 0, (void *)1, 1), EFAULT);
 }
 
 static void test_ioctl(void)
@@ -144,19 +138,16 @@ static void test_ioctl(void)
 
 	ERR("ioctl(1, TIOCGWINSZ) on a non-terminal -> ENOTTY",
 	    syscall(SYS_ioctl, 1, TIOCGWINSZ, &ws), ENOTTY);
-	ERR("ioctl on unknown fd 57 -> EBADF",
-	    syscall(SYS_ioctl, BAD_FD, TIOCGWINSZ, &ws), EBADF);
+	ERR("ioctl on unknown fd 57 -> EBADF", syscall(SYS_ioctl, BAD_FD, TIOCGWINSZ, &ws), EBADF);
 }
 
 static void test_close(void)
 {
 	char buf[4];
 
-	ERR("close of unknown fd 57 -> EBADF", syscall(SYS_close, BAD_FD),
-	    EBADF);
+	ERR("close of unknown fd 57 -> EBADF", syscall(SYS_close, BAD_FD), EBADF);
 	RET("close of stdin", syscall(SYS_close, 0), 0);
-	ERR("read from the closed stdin -> EBADF",
-	    syscall(SYS_read, 0, buf, sizeof(buf)), EBADF);
+	ERR("read from the closed stdin -> EBADF", syscall(SYS_read, 0, buf, sizeof(buf)), EBADF);
 	ERR("close of the closed stdin -> EBADF", syscall(SYS_close, 0), EBADF);
 }
 

@@ -1,6 +1,7 @@
 /*
  * sys_mem: the memory system calls (brk, mmap, munmap, mprotect, madvise,
- * mremap) on anonymous memory, with Linux's return values and errno.
+ * mremap) on anonymous memory, with Linux's return values and errno, and
+ * EFAULT for buffers in pages that are unmapped or lack the access needed.
  * Calls the kernel through syscall() so that musl cannot hide its answer.
  * Prints one line per check and "N checks, M failed"; exits 0 if all pass.
  */
@@ -11,29 +12,30 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PG 4096L
 
 static int checks, failed;
 
+static const struct {
+	int num;
+	const char *name;
+} errnames[] = {
+    {EAGAIN, "EAGAIN"}, {EBADF, "EBADF"},   {EEXIST, "EEXIST"}, {EFAULT, "EFAULT"},
+    {EINTR, "EINTR"},	{EINVAL, "EINVAL"}, {ENOMEM, "ENOMEM"}, {ENOSYS, "ENOSYS"},
+    {ENOTTY, "ENOTTY"}, {EPERM, "EPERM"},   {ESPIPE, "ESPIPE"},
+};
+
+/* errname: errno E as its name, for failure lines. */
 static const char *errname(int e)
 {
 	static char buf[16];
 
-	switch (e) {
-	case 0: return "0";
-	case EAGAIN: return "EAGAIN";
-	case EBADF: return "EBADF";
-	case EEXIST: return "EEXIST";
-	case EFAULT: return "EFAULT";
-	case EINTR: return "EINTR";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case ENOSYS: return "ENOSYS";
-	case ENOTTY: return "ENOTTY";
-	case EPERM: return "EPERM";
-	}
+	for (unsigned i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].num == e)
+			return errnames[i].name;
 	snprintf(buf, sizeof(buf), "%d", e);
 	return buf;
 }
@@ -47,48 +49,48 @@ static void check(int cond, const char *what, long got, long expected)
 		return;
 	}
 	failed++;
-	printf("not ok - %s: got %ld (%#lx), expected %ld (%#lx)\n", what, got,
-	       got, expected, expected);
+	printf("not ok - %s: got %ld (%#lx), expected %ld (%#lx)\n", what, got, got, expected,
+	       expected);
 }
 
 /* RET: the call returns EXP; on failure the line shows errno too. */
-#define RET(what, call, exp)                                                   \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call), x_ = (long)(exp);                      \
-		int e_ = errno;                                                \
-		checks++;                                                      \
-		if (r_ == x_) {                                                \
-			printf("ok - %s\n", what);                             \
-		} else {                                                       \
-			failed++;                                              \
-			printf("not ok - %s: got %ld (%#lx, errno %s), "       \
-			       "expected %ld (%#lx)\n",                        \
-			       what, r_, r_, errname(e_), x_, x_);             \
-		}                                                              \
+#define RET(what, call, exp)                                                                       \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long r_ = (long)(call), x_ = (long)(exp);                                          \
+		int e_ = errno;                                                                    \
+		checks++;                                                                          \
+		if (r_ == x_) {                                                                    \
+			printf("ok - %s\n", what);                                                 \
+		} else {                                                                           \
+			failed++;                                                                  \
+			printf("not ok - %s: got %ld (%#lx, errno %s), "                           \
+			       "expected %ld (%#lx)\n",                                            \
+			       what, r_, r_, errname(e_), x_, x_);                                 \
+		}                                                                                  \
 	} while (0)
 
 /* ERR: the call fails with -1 and errno ERR. */
-#define ERR(what, call, err)                                                   \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call);                                        \
-		int e_ = errno;                                                \
-		checks++;                                                      \
-		if (r_ == -1 && e_ == (err)) {                                 \
-			printf("ok - %s\n", what);                             \
-		} else {                                                       \
-			failed++;                                              \
-			printf("not ok - %s: got %ld errno %s, expected -1 "   \
-			       "errno %s\n",                                   \
-			       what, r_, errname(e_), errname(err));           \
-		}                                                              \
+#define ERR(what, call, err)                                                                       \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long r_ = (long)(call);                                                            \
+		int e_ = errno;                                                                    \
+		checks++;                                                                          \
+		if (r_ == -1 && e_ == (err)) {                                                     \
+			printf("ok - %s\n", what);                                                 \
+		} else {                                                                           \
+			failed++;                                                                  \
+			printf("not ok - %s: got %ld errno %s, expected -1 "                       \
+			       "errno %s\n",                                                       \
+			       what, r_, errname(e_), errname(err));                               \
+		}                                                                                  \
 	} while (0)
 
 static void *map(void *addr, long len, int prot, int flags)
 {
-	return (void *)syscall(SYS_mmap, addr, len, prot,
-			       flags | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			       0);
 }
 
 /* bytes: every byte of [p, p+len) is C; a failure names the first other. */
@@ -105,8 +107,7 @@ static void bytes(const char *what, const void *p, long len, int c)
 		return;
 	}
 	failed++;
-	printf("not ok - %s: byte %ld is %#x, expected %#x\n", what, i, b[i],
-	       (unsigned char)c);
+	printf("not ok - %s: byte %ld is %#x, expected %#x\n", what, i, b[i], (unsigned char)c);
 }
 
 /* mapped: P, just returned by mmap or mremap, is a mapping. */
@@ -130,20 +131,18 @@ static void test_brk(void)
 	long huge = 1L << 46;
 
 	check(start != NULL, "brk(0) returns the current break", (long)start, 1);
-	RET("brk grows by 64 KiB", syscall(SYS_brk, start + 16 * PG),
-	    start + 16 * PG);
+	RET("brk grows by 64 KiB", syscall(SYS_brk, start + 16 * PG), start + 16 * PG);
 	bytes("new brk memory is zero", start, 16 * PG, 0);
 	memset(start, 0x5a, 16 * PG);
 	bytes("new brk memory is writable", start, 16 * PG, 0x5a);
-	RET("brk to an unaligned end returns it exactly",
-	    syscall(SYS_brk, start + 16 * PG + 100), start + 16 * PG + 100);
-	RET("brk below its start fails and returns the current break",
-	    syscall(SYS_brk, 1), start + 16 * PG + 100);
+	RET("brk to an unaligned end returns it exactly", syscall(SYS_brk, start + 16 * PG + 100),
+	    start + 16 * PG + 100);
+	RET("brk below its start fails and returns the current break", syscall(SYS_brk, 1),
+	    start + 16 * PG + 100);
 	RET("brk beyond any memory fails and returns the current break",
 	    syscall(SYS_brk, start + huge), start + 16 * PG + 100);
 	RET("brk shrinks back", syscall(SYS_brk, start), start);
-	RET("brk grows again", syscall(SYS_brk, start + 4 * PG),
-	    start + 4 * PG);
+	RET("brk grows again", syscall(SYS_brk, start + 4 * PG), start + 4 * PG);
 	bytes("memory given back by brk is zero again", start, 4 * PG, 0);
 	RET("brk shrinks back again", syscall(SYS_brk, start), start);
 }
@@ -154,8 +153,7 @@ static void test_mmap(void)
 
 	if (!mapped("mmap 4 anonymous pages", p))
 		return;
-	check(((uintptr_t)p & (PG - 1)) == 0, "mmap result is page aligned",
-	      (long)p, 0);
+	check(((uintptr_t)p & (PG - 1)) == 0, "mmap result is page aligned", (long)p, 0);
 	bytes("anonymous pages are zero-filled", p, 4 * PG, 0);
 	memset(p, 0x11, 4 * PG);
 	bytes("anonymous pages are writable", p, 4 * PG, 0x11);
@@ -166,21 +164,17 @@ static void test_mmap(void)
 	bytes("MAP_FIXED left the page below alone", p, PG, 0x11);
 	bytes("MAP_FIXED left the pages above alone", p + 2 * PG, 2 * PG, 0x11);
 
-	RET("munmap of the third page only", syscall(SYS_munmap, p + 2 * PG, PG),
-	    0);
+	RET("munmap of the third page only", syscall(SYS_munmap, p + 2 * PG, PG), 0);
 	bytes("the pages below the hole keep their content", p, PG, 0x11);
 	bytes("the MAP_FIXED page keeps its content", p + PG, PG, 0);
 	bytes("the page above the hole keeps its content", p + 3 * PG, PG, 0x11);
 	ERR("MAP_FIXED_NOREPLACE over a mapped page -> EEXIST",
-	    map(p + 3 * PG, PG, PROT_READ | PROT_WRITE, MAP_FIXED_NOREPLACE),
-	    EEXIST);
+	    map(p + 3 * PG, PG, PROT_READ | PROT_WRITE, MAP_FIXED_NOREPLACE), EEXIST);
 	RET("MAP_FIXED_NOREPLACE fills the hole (it was unmapped)",
-	    map(p + 2 * PG, PG, PROT_READ | PROT_WRITE, MAP_FIXED_NOREPLACE),
-	    p + 2 * PG);
+	    map(p + 2 * PG, PG, PROT_READ | PROT_WRITE, MAP_FIXED_NOREPLACE), p + 2 * PG);
 	bytes("the refilled hole is zero", p + 2 * PG, PG, 0);
 	RET("munmap of the whole range", syscall(SYS_munmap, p, 4 * PG), 0);
-	RET("munmap of an unmapped range succeeds",
-	    syscall(SYS_munmap, p, 4 * PG), 0);
+	RET("munmap of an unmapped range succeeds", syscall(SYS_munmap, p, 4 * PG), 0);
 }
 
 static void test_mmap_errors(void)
@@ -189,21 +183,16 @@ static void test_mmap_errors(void)
 
 	ERR("mmap of length 0 -> EINVAL", map(NULL, 0, PROT_READ, 0), EINVAL);
 	ERR("mmap without MAP_PRIVATE or MAP_SHARED -> EINVAL",
-	    syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0),
-	    EINVAL);
+	    syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0), EINVAL);
 	ERR("mmap with an unaligned offset -> EINVAL",
-	    syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-		    -1, 1),
+	    syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1), EINVAL);
+	ERR("MAP_FIXED at an unaligned address -> EINVAL", map(p + 1, PG, PROT_READ, MAP_FIXED),
 	    EINVAL);
-	ERR("MAP_FIXED at an unaligned address -> EINVAL",
-	    map(p + 1, PG, PROT_READ, MAP_FIXED), EINVAL);
 	ERR("mmap of a file on unknown fd 57 -> EBADF",
 	    syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE, 57, 0), EBADF);
-	ERR("mmap of 2^62 bytes -> ENOMEM", map(NULL, 1L << 62, PROT_READ, 0),
-	    ENOMEM);
+	ERR("mmap of 2^62 bytes -> ENOMEM", map(NULL, 1L << 62, PROT_READ, 0), ENOMEM);
 	ERR("munmap of length 0 -> EINVAL", syscall(SYS_munmap, p, 0), EINVAL);
-	ERR("munmap at an unaligned address -> EINVAL",
-	    syscall(SYS_munmap, p + 1, PG), EINVAL);
+	ERR("munmap at an unaligned address -> EINVAL", syscall(SYS_munmap, p + 1, PG), EINVAL);
 	syscall(SYS_munmap, p, PG);
 }
 
@@ -217,20 +206,19 @@ static void test_mprotect(void)
 	    syscall(SYS_mprotect, p, 2 * PG, PROT_READ | PROT_WRITE), 0);
 	memset(p, 0x22, 2 * PG);
 	bytes("pages made writable by mprotect work", p, 2 * PG, 0x22);
-	RET("mprotect one page read-only", syscall(SYS_mprotect, p, PG, PROT_READ),
-	    0);
+	RET("mprotect one page read-only", syscall(SYS_mprotect, p, PG, PROT_READ), 0);
 	bytes("a read-only page is still readable", p, PG, 0x22);
-	RET("mprotect it read/write again",
-	    syscall(SYS_mprotect, p, PG, PROT_READ | PROT_WRITE), 0);
+	RET("mprotect it read/write again", syscall(SYS_mprotect, p, PG, PROT_READ | PROT_WRITE),
+	    0);
 	p[0] = 0x33;
 	check(p[0] == 0x33, "the page is writable again", p[0], 0x33);
 	ERR("mprotect at an unaligned address -> EINVAL",
 	    syscall(SYS_mprotect, p + 1, PG, PROT_READ), EINVAL);
-	ERR("mprotect with unknown PROT bits -> EINVAL",
-	    syscall(SYS_mprotect, p, PG, 0x100), EINVAL);
+	ERR("mprotect with unknown PROT bits -> EINVAL", syscall(SYS_mprotect, p, PG, 0x100),
+	    EINVAL);
 	syscall(SYS_munmap, p, 2 * PG);
-	ERR("mprotect of unmapped memory -> ENOMEM",
-	    syscall(SYS_mprotect, p, PG, PROT_READ), ENOMEM);
+	ERR("mprotect of unmapped memory -> ENOMEM", syscall(SYS_mprotect, p, PG, PROT_READ),
+	    ENOMEM);
 }
 
 static void test_madvise(void)
@@ -240,17 +228,14 @@ static void test_madvise(void)
 	if (!mapped("mmap 3 pages for madvise", p))
 		return;
 	memset(p, 0x44, 3 * PG);
-	RET("madvise MADV_DONTNEED",
-	    syscall(SYS_madvise, p, 3 * PG, MADV_DONTNEED), 0);
+	RET("madvise MADV_DONTNEED", syscall(SYS_madvise, p, 3 * PG, MADV_DONTNEED), 0);
 	bytes("MADV_DONTNEED re-zeroes private anonymous pages", p, 3 * PG, 0);
 	p[PG] = 1;
 	check(p[PG] == 1, "pages stay usable after MADV_DONTNEED", p[PG], 1);
-	RET("madvise MADV_WILLNEED", syscall(SYS_madvise, p, PG, MADV_WILLNEED),
-	    0);
+	RET("madvise MADV_WILLNEED", syscall(SYS_madvise, p, PG, MADV_WILLNEED), 0);
 	ERR("madvise at an unaligned address -> EINVAL",
 	    syscall(SYS_madvise, p + 1, PG, MADV_DONTNEED), EINVAL);
-	ERR("madvise with unknown advice 999 -> EINVAL",
-	    syscall(SYS_madvise, p, PG, 999), EINVAL);
+	ERR("madvise with unknown advice 999 -> EINVAL", syscall(SYS_madvise, p, PG, 999), EINVAL);
 	syscall(SYS_munmap, p, 3 * PG);
 }
 
@@ -268,19 +253,43 @@ static void test_mremap(void)
 	bytes("the grown part is zero", q + 2 * PG, 14 * PG, 0);
 	memset(q + 2 * PG, 0x66, 14 * PG);
 	bytes("the grown part is writable", q + 2 * PG, 14 * PG, 0x66);
-	RET("mremap shrinks 16 -> 4 pages in place",
-	    syscall(SYS_mremap, q, 16 * PG, 4 * PG, 0), q);
+	RET("mremap shrinks 16 -> 4 pages in place", syscall(SYS_mremap, q, 16 * PG, 4 * PG, 0), q);
 	bytes("the shrunk mapping kept its content", q, 2 * PG, 0x55);
 	bytes("the shrunk mapping kept its grown part", q + 2 * PG, 2 * PG, 0x66);
 	RET("the cut-off tail is unmapped (MAP_FIXED_NOREPLACE fits there)",
 	    map(q + 4 * PG, PG, PROT_READ, MAP_FIXED_NOREPLACE), q + 4 * PG);
 	ERR("mremap at an unaligned address -> EINVAL",
 	    syscall(SYS_mremap, q + 1, PG, 2 * PG, MREMAP_MAYMOVE), EINVAL);
-	ERR("mremap to length 0 -> EINVAL",
-	    syscall(SYS_mremap, q, 4 * PG, 0, MREMAP_MAYMOVE), EINVAL);
-	ERR("mremap with unknown flags -> EINVAL",
-	    syscall(SYS_mremap, q, 4 * PG, 8 * PG, 0x100), EINVAL);
+	ERR("mremap to length 0 -> EINVAL", syscall(SYS_mremap, q, 4 * PG, 0, MREMAP_MAYMOVE),
+	    EINVAL);
+	ERR("mremap with unknown flags -> EINVAL", syscall(SYS_mremap, q, 4 * PG, 8 * PG, 0x100),
+	    EINVAL);
 	syscall(SYS_munmap, q, 5 * PG);
+}
+
+/*
+ * The kernel must check user buffers against the mappings, not only against
+ * an address range: each of these is a valid user address that Linux still
+ * refuses with EFAULT.
+ */
+static void test_user_copy(void)
+{
+	char *p = map(NULL, 3 * PG, PROT_READ | PROT_WRITE, 0);
+	struct timespec *ro = (struct timespec *)(p + PG);
+
+	if (!mapped("mmap 3 pages for the EFAULT checks", p))
+		return;
+	syscall(SYS_munmap, p + 2 * PG, PG);
+	syscall(SYS_mprotect, p, PG, PROT_NONE);
+	syscall(SYS_mprotect, p + PG, PG, PROT_READ);
+	ERR("write from a PROT_NONE page -> EFAULT", syscall(SYS_write, 1, p, 8), EFAULT);
+	ERR("write from an unmapped page -> EFAULT", syscall(SYS_write, 1, p + 2 * PG, 8), EFAULT);
+	ERR("clock_gettime into a read-only page -> EFAULT",
+	    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, ro), EFAULT);
+	bytes("the read-only page stayed unwritten", ro, PG, 0);
+	ERR("clock_gettime into an unmapped page -> EFAULT",
+	    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, p + 2 * PG), EFAULT);
+	syscall(SYS_munmap, p, 2 * PG);
 }
 
 static void test_big(void)
@@ -302,14 +311,14 @@ static void test_big(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	check(sysconf(_SC_PAGESIZE) == PG, "page size is 4096",
-	      sysconf(_SC_PAGESIZE), PG);
+	check(sysconf(_SC_PAGESIZE) == PG, "page size is 4096", sysconf(_SC_PAGESIZE), PG);
 	test_brk();
 	test_mmap();
 	test_mmap_errors();
 	test_mprotect();
 	test_madvise();
 	test_mremap();
+	test_user_copy();
 	test_big();
 	printf("%d checks, %d failed\n", checks, failed);
 	return failed != 0;

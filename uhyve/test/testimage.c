@@ -15,7 +15,8 @@
  *   sse           SSE arithmetic (cvtsi2sd, mulsd)
  *   triple        a #GP with no IDT: a triple fault
  *   spin N        N million loop iterations, then exit 0
- * Built with -DBIG_BSS it carries 16 MiB of bss (for "image too big").
+ * Built with -DBIG_BSS it carries 16 MiB of bss (for "image too big"), with
+ * -DNOTE_ABI=2 it claims a hermit-c ABI this uhyve does not load.
  */
 #include <stdint.h>
 
@@ -34,7 +35,7 @@ struct hermit_note {
 #endif
 
 __attribute__((section(".note.hermit"), aligned(4), used)) static const struct hermit_note note = {
-	HERMIT_NOTE_NAMESZ, 4, HERMIT_NOTE_ABI, HERMIT_NOTE_NAME, NOTE_ABI};
+    HERMIT_NOTE_NAMESZ, 4, HERMIT_NOTE_ABI, HERMIT_NOTE_NAME, NOTE_ABI};
 
 #ifdef BIG_BSS
 __attribute__((used)) static volatile char big[16 << 20];
@@ -246,15 +247,15 @@ static void misbehave(const char *what)
 		__asm__ volatile("inb %w1, %0" : "=a"(v) : "Nd"((uint16_t)0x3f8));
 	} else if (same(what, "sse")) {
 		__asm__ volatile("mov $6, %%eax\n\tcvtsi2sd %%eax, %%xmm0\n\t"
-				 "mulsd %%xmm0, %%xmm0" ::: "rax");
+				 "mulsd %%xmm0, %%xmm0" ::
+				     : "rax");
 	} else if (same(what, "triple")) {
 		static const struct {
 			uint16_t limit;
 			uint64_t base;
 		} __attribute__((packed)) noidt = {0, 0};
 
-		__asm__ volatile("lidt %0\n\tmovq 0x8000000000000000, %%rax" ::"m"(noidt)
-				 : "rax");
+		__asm__ volatile("lidt %0\n\tmovq 0x8000000000000000, %%rax" ::"m"(noidt) : "rax");
 	}
 	put("misbehaviour survived: ");
 	put(what);
