@@ -5,14 +5,18 @@
  * that; so do the bounce buffers, since app buffers may live in the virtual
  * mmap area that uhyve cannot see.
  */
-#include <hermit/portio.h>
 #include "uhyve.h"
 
 static bool on_uhyve;
 
+/* The host reads and writes *arg during the `out`: the memory clobber keeps
+ * the compiler from moving our stores past it or our loads before it. */
 static void hypercall(enum uhyve_call call, void *arg)
 {
-	outl(UHYVE_PORT(call), (uint32_t)(uintptr_t)arg);
+	__asm__ volatile("outl %0, %1"
+			 :
+			 : "a"((uint32_t)(uintptr_t)arg), "Nd"((uint16_t)UHYVE_PORT(call))
+			 : "memory");
 }
 
 bool uhyve_present(void)
