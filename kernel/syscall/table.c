@@ -28,7 +28,7 @@ static void report_unknown(uint64_t nr)
 			return;
 		reported[nr / 64] |= 1ull << (nr % 64);
 	}
-	pr_warn("unsupported system call %s (%lu): returning ENOSYS", name, (unsigned long)nr);
+	pr_warn("unsupported system call %s (%ld): returning ENOSYS", name, (long)nr);
 }
 
 long syscall_dispatch(struct syscall_frame *f)

@@ -50,10 +50,9 @@ static void print_cause(struct trap_frame *f, uint64_t cr2)
 
 	if (f->vector != 14)
 		return;
-	kprintf("  %s of a %s page at %p%s\n", f->error & 16 ? "instruction fetch"
-					      : f->error & 2 ? "write" : "read",
-		f->error & 1 ? "protected" : "non-present", (void *)cr2,
-		f->error & 8 ? " (reserved bit set)" : "");
+	kprintf("  cr2 %p: %s of a %s page%s\n", (void *)cr2,
+		f->error & 16 ? "instruction fetch" : f->error & 2 ? "write" : "read",
+		f->error & 1 ? "protected" : "non-present", f->error & 8 ? " (reserved bit set)" : "");
 	if (cr2 < PAGE_SIZE)
 		kprintf("  cause: NULL pointer dereference\n");
 	else if ((s = stack_for_guard(cr2)))
@@ -74,12 +73,50 @@ static void print_addr(const char *prefix, uint64_t a)
 		kprintf("%s%p\n", prefix, (void *)a);
 }
 
-/* Follow the RBP chain while it points at mapped, aligned memory. */
-static void backtrace(uint64_t rip, uint64_t rbp)
+/* Did the function holding rip set up its frame (push %rbp; mov %rsp,%rbp)
+ * before rip? gcc leaves leaf functions without a frame even under
+ * -fno-omit-frame-pointer; then RBP is still the caller's frame. */
+static bool frame_set_up(uint64_t rip)
 {
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	static const uint8_t prologue[4] = { 0x55, 0x48, 0x89, 0xe5 };
+	uint64_t off;
+	const uint8_t *f;
+
+	if (!symbol_name(rip, &off) || !paging_mapped(rip - off, 8, false))
+		return true; /* nothing better to go on than RBP */
+	f = (const uint8_t *)(rip - off);
+	if (!kmemcmp(f, endbr64, 4)) {
+		f += 4;
+		off -= 4;
+	}
+	return !kmemcmp(f, prologue, 4) && off >= 4;
+}
+
+/* Is ret a return address, i.e. does a call instruction end there? */
+static bool after_call(uint64_t ret)
+{
+	const uint8_t *p = (const uint8_t *)ret;
+
+	if (!paging_mapped(ret - 6, 6, false))
+		return false;
+	return p[-5] == 0xe8 ||				    /* call rel32 */
+	       (p[-2] == 0xff && (p[-1] & 0xf8) == 0xd0) || /* call *%reg */
+	       (p[-6] == 0xff && p[-5] == 0x15);	    /* call *rel32(%rip) */
+}
+
+/* Follow the RBP chain while it points at mapped, aligned memory; first
+ * recover the caller of a frameless leaf from the return address at RSP. */
+static void backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp)
+{
+	int i = 1;
+
 	kprintf("  backtrace:\n");
 	print_addr("    #0  ", rip);
-	for (int i = 1; i < 32 && rbp && !(rbp & 7); i++) {
+	if (!frame_set_up(rip) && paging_mapped(rsp, 8, false) &&
+	    after_call(*(uint64_t *)rsp))
+		print_addr("    #1  ", *(uint64_t *)rsp), i++;
+	for (; i < 32 && rbp && !(rbp & 7); i++) {
 		uint64_t *fp = (uint64_t *)rbp;
 		char prefix[16];
 		if (!paging_mapped(rbp, 16, false) || !fp[1])
@@ -121,10 +158,9 @@ static noreturn void fatal(struct trap_frame *f)
 	kprintf("[hermit] FAULT: %s (%s, vector %lu), error code 0x%lx, on CPU %u\n", name, mn,
 		f->vector, f->error, this_cpu()->id);
 	print_addr("  rip ", f->rip);
-	kprintf("  cr2 %p\n", (void *)cr2);
 	print_cause(f, cr2);
 	print_regs(f);
-	backtrace(f->rip, f->rbp);
+	backtrace(f->rip, f->rbp, f->rsp);
 	kprintf("[hermit] the app is terminated (status %d, as for signal %d)\n", 128 + sig, sig);
 	power_exit(128 + sig);
 }
