@@ -1,7 +1,15 @@
-# The kernel, libhermit.a, built once per variant (sdk/variant.sh) into
-# build/kernel/VARIANT/. hermit-gcc asks for the variant an app needs.
+# The kernel, libhermit.a, built once per configuration (sdk/variant.sh)
+# into build/kernel/VARIANT/. hermit-gcc asks for the variant an app needs.
 
-KVARIANT := $(shell HERMIT_LOG_LEVEL_FILTER='$(HERMIT_LOG_LEVEL_FILTER)' $(ROOT)/sdk/variant.sh)
+# The configuration comes from HERMIT_FEATURES and HERMIT_LOG_LEVEL_FILTER
+# (environment or make variables); a bad one stops the build here.
+export HERMIT_FEATURES HERMIT_LOG_LEVEL_FILTER
+KVARIANT := $(shell $(ROOT)/sdk/variant.sh name)
+ifeq ($(KVARIANT),)
+$(error the kernel configuration is invalid (see the message above))
+endif
+KLEVEL := $(shell $(ROOT)/sdk/variant.sh level)
+KFEATURE_FLAGS := $(shell $(ROOT)/sdk/variant.sh cflags)
 KDIR := $(BUILD)/kernel/$(KVARIANT)
 KLIB := $(KDIR)/libhermit.a
 
@@ -19,7 +27,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -ffreestanding -fno-builtin -nostdinc
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-I$(ROOT)/include -I$(ROOT)/kernel/include -I$(BUILD)/kernel/gen \
-	-DHERMIT_LOG_MAX=$(klevel_$(KVARIANT)) -MMD -MP
+	-DHERMIT_LOG_MAX=$(klevel_$(KLEVEL)) $(KFEATURE_FLAGS) -MMD -MP
 
 KSRC := $(wildcard kernel/*/*.c kernel/arch/x86_64/*.c) common/uart.c common/acpi_s5.c
 KASM := $(wildcard kernel/arch/x86_64/*.S)

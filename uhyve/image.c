@@ -68,10 +68,12 @@ static int in_file(const struct image *im, uint64_t off, uint64_t len)
 	return off <= im->size && len <= im->size - off;
 }
 
-/* Does the PT_NOTE segment ph hold the hermit-c ABI note? Sets *abi. */
-static int find_note(const struct image *im, const Elf64_Phdr *ph, uint32_t *abi)
+/* Read the hermit-c notes of the PT_NOTE segment ph: the ABI note (returns
+ * 1 and sets *abi) and the feature-set note (sets im->features). */
+static int find_note(struct image *im, const Elf64_Phdr *ph, uint32_t *abi)
 {
 	uint64_t off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+	int found = 0;
 
 	while (off + sizeof(Elf64_Nhdr) <= end) {
 		Elf64_Nhdr nh;
@@ -81,16 +83,20 @@ static int find_note(const struct image *im, const Elf64_Phdr *ph, uint32_t *abi
 		name = off + sizeof(nh);
 		desc = name + ((nh.n_namesz + 3ull) & ~3ull);
 		if (desc > end || ((nh.n_descsz + 3ull) & ~3ull) > end - desc)
-			return 0;
-		if (nh.n_namesz == HERMIT_NOTE_NAMESZ && nh.n_type == HERMIT_NOTE_ABI &&
-		    nh.n_descsz == 4 &&
+			return found;
+		if (nh.n_namesz == HERMIT_NOTE_NAMESZ &&
 		    !memcmp(im->data + name, HERMIT_NOTE_NAME, HERMIT_NOTE_NAMESZ)) {
-			memcpy(abi, im->data + desc, 4);
-			return 1;
+			if (nh.n_type == HERMIT_NOTE_ABI && nh.n_descsz == 4) {
+				memcpy(abi, im->data + desc, 4);
+				found = 1;
+			} else if (nh.n_type == HERMIT_NOTE_FEATURES && nh.n_descsz > 0 &&
+				   im->data[desc + nh.n_descsz - 1] == 0) {
+				im->features = (const char *)im->data + desc;
+			}
 		}
 		off = desc + ((nh.n_descsz + 3ull) & ~3ull);
 	}
-	return 0;
+	return found;
 }
 
 /* Check the ELF header: 64-bit, little-endian, x86_64, ET_EXEC. */

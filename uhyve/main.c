@@ -96,6 +96,8 @@ static void boot_report_load(const struct boot *b, double ms)
 		b->o->image, (unsigned long long)b->im.start, (unsigned long long)b->im.end,
 		(unsigned long long)b->im.entry, b->bi.symtab ? "symbols" : "no symbols",
 		(unsigned long long)(b->g.size / MIB), (unsigned long long)b->bi.tsc_khz, ms);
+	fprintf(stderr, "uhyve: kernel features: %s\n",
+		!b->im.features ? "(not recorded)" : *b->im.features ? b->im.features : "none");
 	fprintf(stderr, "uhyve: command line: %s\n", b->cmdline);
 }
 

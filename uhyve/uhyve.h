@@ -94,6 +94,7 @@ struct image {
 	uint64_t start, end;		  /* guest-physical range of the PT_LOAD segments */
 	uint64_t symtab_off, symtab_size; /* in the file; 0 when stripped */
 	uint64_t strtab_off, strtab_size;
+	const char *features; /* the kernel's feature set (a note), NULL if absent */
 };
 
 int image_read(const char *path, uint8_t **data, size_t *size, char *err);

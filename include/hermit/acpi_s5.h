@@ -28,9 +28,9 @@ struct acpi_s5 {
 enum acpi_s5_error {
 	ACPI_S5_ENORSDP = 1, /* no valid RSDP (given or found in the BIOS areas) */
 	ACPI_S5_ENOFADT,     /* no valid RSDT/XSDT, or no valid FADT in it */
-	ACPI_S5_ENOPM1,      /* the FADT names no PM1a control port */
+	ACPI_S5_ENOPM1,	     /* the FADT names no PM1a control port */
 	ACPI_S5_ENODSDT,     /* no valid DSDT */
-	ACPI_S5_ENOS5,       /* no usable \_S5_ package in the DSDT */
+	ACPI_S5_ENOS5,	     /* no usable \_S5_ package in the DSDT */
 };
 
 /*

@@ -11,6 +11,9 @@
 #define HERMIT_NOTE_NAME "hermit-c" /* namesz 9 with the NUL */
 #define HERMIT_NOTE_NAMESZ 9
 #define HERMIT_NOTE_ABI 1
+/* A second note of the same owner: the kernel's build-time feature set as
+ * a NUL-terminated, space-separated string (DESIGN.md D5). */
+#define HERMIT_NOTE_FEATURES 2
 #define HERMIT_ABI_VERSION 1
 
 /* Where hermit-gcc links images (physical = virtual, identity-mapped). */

@@ -72,5 +72,6 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	pr_info("hermit-c booted on %s: %lu MiB RAM, TSC %lu MHz",
 		uhyve_present() ? "uhyve" : "QEMU/multiboot",
 		(unsigned long)(frames_total() >> 8), (unsigned long)(clock_tsc_khz() / 1000));
+	pr_info("features: %s", HERMIT_FEATURES_STR[0] ? HERMIT_FEATURES_STR : "none");
 	app_start(&cl);
 }

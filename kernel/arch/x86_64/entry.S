@@ -64,4 +64,14 @@ boot_stack_top:
 	.balign 4
 	.long 1 /* HERMIT_ABI_VERSION */
 
+/* The kernel's build-time feature set, for uhyve -v and readelf -n. */
+	.balign 4
+	.long 9
+	.long 2f - 1f
+	.long 2 /* HERMIT_NOTE_FEATURES */
+	.asciz "hermit-c"
+	.balign 4
+1:	.asciz HERMIT_FEATURES_STR
+2:	.balign 4
+
 	.section .note.GNU-stack, "", @progbits
