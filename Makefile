@@ -42,6 +42,7 @@ test: setup
 bench: setup
 	@$(MAKE) -s all
 	@bench/run.sh
+	@bench/uhyve.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
