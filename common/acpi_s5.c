@@ -276,7 +276,7 @@ static int s5_find(const uint8_t *dsdt, uint32_t len, struct acpi_s5 *s5)
 
 int acpi_s5_find(uint64_t rsdp_hint, struct acpi_s5 *out)
 {
-	struct acpi_s5 s5 = { 0 };
+	struct acpi_s5 s5 = {0};
 	const uint8_t *rsdp, *fadt, *dsdt;
 	uint32_t flen, dlen, smi;
 

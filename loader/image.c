@@ -124,12 +124,19 @@ void image_check(struct image *img)
 		refuse(img, "its ELF program header table is missing or broken");
 	abi = image_abi(img);
 	if (abi != HERMIT_ABI_VERSION)
-		die("initrd '%s' is a hermit-c image for ABI version %u, this loader speaks version %u",
+		die("initrd '%s' is a hermit-c image for ABI %u; this loader speaks ABI %u",
 		    img->name, abi, HERMIT_ABI_VERSION);
 	if (eh->type != ET_EXEC)
 		refuse(img, "not a static executable (ELF type is not ET_EXEC)");
 	img->entry = eh->entry;
 	symtab_find(img);
+}
+
+static noreturn void unloadable(const struct image *img, const struct elf64_phdr *ph,
+				const char *why)
+{
+	die("initrd '%s' cannot be loaded: segment 0x%llx-0x%llx %s", img->name,
+	    (unsigned long long)ph->paddr, (unsigned long long)(ph->paddr + ph->memsz), why);
 }
 
 /* A PT_LOAD segment comes from the file and goes to free usable RAM, virtual = physical. */
@@ -143,11 +150,9 @@ static void segment_check(const struct image *img, const struct boot_info *bi,
 	if (ph->vaddr != ph->paddr)
 		refuse(img, "a segment's virtual and physical addresses differ");
 	if (!mem_usable(bi, ph->paddr, ph->memsz))
-		die("initrd '%s' cannot be loaded: segment 0x%llx-0x%llx is not in usable RAM below 4 GiB",
-		    img->name, ph->paddr, ph->paddr + ph->memsz);
+		unloadable(img, ph, "is not in usable RAM below 4 GiB");
 	if (overlaps(ph->paddr, ph->memsz, lstart, lend - lstart))
-		die("initrd '%s' cannot be loaded: segment 0x%llx-0x%llx overlaps hermit-loader at 0x%llx-0x%llx",
-		    img->name, ph->paddr, ph->paddr + ph->memsz, lstart, lend);
+		unloadable(img, ph, "overlaps hermit-loader's own memory");
 }
 
 /* Put .symtab and .strtab in the pages right after the image, if they fit. */

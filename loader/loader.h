@@ -10,7 +10,7 @@
 #include <hermit/boot_info.h>
 
 #define PAGE_SIZE 0x1000ull
-#define FOUR_GIB 0x100000000ull /* all the loader can reach with paging off */
+#define FOUR_GIB  0x100000000ull /* all the loader can reach with paging off */
 
 static inline uint64_t align_up(uint64_t x, uint64_t a)
 {
@@ -58,17 +58,17 @@ uint64_t loader_end(void);
 
 /* image.c: checking, placing and loading a hermit-c image */
 struct image {
-	const char *name;  /* for messages: the initrd's path */
-	uint8_t *data;	   /* the module's bytes */
+	const char *name; /* for messages: the initrd's path */
+	uint8_t *data;	  /* the module's bytes */
 	uint32_t size;
 	uint64_t entry;
-	uint64_t start;	   /* page-aligned span of the PT_LOAD segments */
+	uint64_t start; /* page-aligned span of the PT_LOAD segments */
 	uint64_t end;
-	uint64_t sym_off;  /* .symtab and .strtab in the file; size 0: none */
+	uint64_t sym_off; /* .symtab and .strtab in the file; size 0: none */
 	uint64_t sym_size;
 	uint64_t str_off;
 	uint64_t str_size;
-	uint64_t sym_dst;  /* where they are copied, after the image */
+	uint64_t sym_dst; /* where they are copied, after the image */
 	uint64_t str_dst;
 	uint64_t used_end; /* end of image and symbols, page-aligned */
 };

@@ -8,7 +8,7 @@
 #include "multiboot.h"
 
 #define CMDLINE_MAX 8192
-#define ARGV0_MAX 4096
+#define ARGV0_MAX   4096
 
 /* What the image gets; all of it in the loader's BSS, inside loader_start..end. */
 static struct boot_info boot_info;
@@ -46,7 +46,7 @@ static void read_module(const struct multiboot_info *mbi, struct image *img)
 	size_t n;
 
 	if (!(mbi->flags & MBI_MODS) || mbi->mods_count == 0)
-		die("no image to boot: give a hermit-c image as the first module (QEMU: -initrd IMAGE)");
+		die("no image to boot: give a hermit-c image as module 1 (QEMU: -initrd)");
 	m = ptr(mbi->mods_addr);
 	s = m->string ? ptr(m->string) : "";
 	for (n = 0; s[n] && s[n] != ' '; n++)
@@ -88,7 +88,7 @@ noreturn void loader_main(uint32_t magic, uint32_t mbi_addr);
 void loader_main(uint32_t magic, uint32_t mbi_addr)
 {
 	const struct multiboot_info *mbi = ptr(mbi_addr);
-	struct image img = { 0 };
+	struct image img = {0};
 	uint16_t serial_port;
 
 	serial_port = console_init();

@@ -39,7 +39,7 @@ static void mem_add(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t 
 		return;
 	if (bi->mem_count == HERMIT_MEM_REGIONS_MAX) {
 		lprintf("hermit-loader: memory map too long, region 0x%llx-0x%llx dropped\n",
-			base, base + len);
+			(unsigned long long)base, (unsigned long long)(base + len));
 		return;
 	}
 	r = &bi->mem[bi->mem_count++];

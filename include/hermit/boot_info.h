@@ -73,8 +73,9 @@ struct boot_info {
 	uint64_t boot_tsc;
 
 	/* Physical memory the boot path itself still uses (page tables, this
-	 * struct, the strings above, symtab); the kernel copies what it needs
-	 * early and may then reuse it. */
+	 * struct, the strings above, its stack); the kernel copies what it needs
+	 * early and may then reuse it. The symbol tables lie outside this range
+	 * (after the image) and stay reserved. */
 	uint64_t loader_start;
 	uint64_t loader_end;
 

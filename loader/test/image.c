@@ -127,7 +127,7 @@ static void check_image(const struct boot_info *bi)
 	expect(!(bi->image_start & 0xfff) && !(bi->image_end & 0xfff), "image range page-aligned");
 	say("test-image: loader=%x-%x\n", bi->loader_start, bi->loader_end);
 	expect(bi->loader_start <= (uint64_t)bi && (uint64_t)(bi + 1) <= bi->loader_end &&
-		       bi->loader_start <= bi->cmdline && bi->cmdline < bi->loader_end,
+		   bi->loader_start <= bi->cmdline && bi->cmdline < bi->loader_end,
 	       "loader range holds boot_info and strings");
 	name = symbol_name(bi, self);
 	say("test-image: symtab_size=%u strtab_size=%u test_main=%s\n", bi->symtab_size,

@@ -19,7 +19,7 @@ fi
 # The test images are not part of `make all`; build them (and the loader, if
 # `make` has not) with the loader's own make fragment.
 if ! make -s -C "$ROOT" -f loader/loader.mk ROOT="$ROOT" BUILD="$ROOT/build" BIN="$BIN" \
-	"$LOADER" loader-test-images >"$T/make.log" 2>&1; then
+	"$LOADER" loader-tests >"$T/make.log" 2>&1; then
 	fail loader-build "make of the loader test images failed"
 	sed 's/^/    | /' "$T/make.log" | tail -n 20
 	exit 0
@@ -31,10 +31,18 @@ boot() { guest "${QEMU[@]}" -no-reboot -kernel "$LOADER" "$@"; }
 # once TEXT: exactly one line of the last guest's output contains TEXT.
 once() { [[ $(grep -cF -- "$1" "$OUT") == 1 ]]; }
 
+# only TEXT: the last guest's whole output is the one line TEXT.
+only() { [[ $(tr -d '\r' <"$OUT") == "$1" ]]; }
+
 # The test image exits with 0 through isa-debug-exit: QEMU status (0 << 1) | 1.
 OK=1
 # The loader's refusal writes 1 there: QEMU status (1 << 1) | 1.
 REFUSED=3
+
+# Host unit tests: image checks under truncation and corruption, and the
+# ACPI S5 parser on synthetic tables, with ASan and UBSan.
+guest "$IMAGES/test/host-test" "$IMAGES/test-image"
+check loader-host-unit-tests -- rc_is 0 -- has "all passed"
 
 args='env=A=B -- x "y z" ünï ✓'
 boot -m 1G "${EXIT_DEVICE[@]}" -initrd "$IMAGES/test-image" -append "$args"
@@ -56,9 +64,13 @@ boot -m 5G "${EXIT_DEVICE[@]}" -initrd "$IMAGES/test-image-big"
 check loader-boot-5g -- rc_is $OK -- has "test-image: result=ok" \
 	-- has "mem 100000000-180000000 type 1"
 
+boot -m 1G "${EXIT_DEVICE[@]}" -initrd "$IMAGES/test-image-low"
+check loader-refuse-segment-over-loader -- rc_is $REFUSED \
+	-- once "cannot be loaded: segment 0x100000-"
+
 boot -m 1G "${EXIT_DEVICE[@]}" -initrd /bin/true
 check loader-refuse-non-hermit-elf -- rc_is $REFUSED \
-	-- once "hermit-loader: initrd '/bin/true' is not a hermit-c image: no hermit-c ELF note"
+	-- only "hermit-loader: initrd '/bin/true' is not a hermit-c image: no hermit-c ELF note"
 
 boot -m 1G "${EXIT_DEVICE[@]}" -initrd "$LOADER"
 check loader-refuse-elf32 -- rc_is $REFUSED \
@@ -66,7 +78,7 @@ check loader-refuse-elf32 -- rc_is $REFUSED \
 
 boot -m 1G "${EXIT_DEVICE[@]}" -initrd "$IMAGES/test-image-abi2"
 check loader-refuse-abi-version -- rc_is $REFUSED \
-	-- once "is a hermit-c image for ABI version 2, this loader speaks version 1"
+	-- once "is a hermit-c image for ABI 2; this loader speaks ABI 1"
 
 boot -m 64M "${EXIT_DEVICE[@]}" -initrd "$IMAGES/test-image-high"
 check loader-refuse-segment-outside-ram -- rc_is $REFUSED \
