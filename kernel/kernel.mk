@@ -29,7 +29,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -ffreestanding -fno-builtin -nostdinc
 	-I$(ROOT)/include -I$(ROOT)/kernel/include -I$(BUILD)/kernel/gen \
 	-DHERMIT_LOG_MAX=$(klevel_$(KLEVEL)) $(KFEATURE_FLAGS) -MMD -MP
 
-KSRC := $(wildcard kernel/*/*.c kernel/arch/x86_64/*.c) common/uart.c common/acpi_s5.c
+KSRC := $(wildcard kernel/*/*.c kernel/arch/x86_64/*.c) common/uart.c common/acpi.c
 KASM := $(wildcard kernel/arch/x86_64/*.S)
 KOBJ := $(patsubst %,$(KDIR)/obj/%.o,$(KSRC) $(KASM))
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The loader's voice (COM1) and its way out (power off, reset, halt). */
-#include <hermit/acpi_s5.h>
+#include <hermit/acpi.h>
 #include <hermit/portio.h>
 #include <hermit/uart.h>
 #include "loader.h"

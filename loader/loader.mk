@@ -13,7 +13,7 @@ LOADER_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,-m,elf_i386 \
 
 # Sources relative to ROOT; objects mirror them under $(LOADER_OUT).
 LOADER_SRCS := loader/entry.S loader/main.c loader/image.c loader/mem.c loader/cpu.c \
-	loader/console.c loader/string.c common/uart.c common/acpi_s5.c
+	loader/console.c loader/string.c common/uart.c common/acpi.c
 LOADER_OBJS := $(addprefix $(LOADER_OUT)/,$(addsuffix .o,$(basename $(LOADER_SRCS))))
 
 .PHONY: loader loader-tests
@@ -75,10 +75,10 @@ $(eval $(call loader_test_image,-low,-DTEST_ABI=1,0x100000))
 # Host unit tests of the image checks and the ACPI S5 parser, with sanitizers.
 LOADER_HOSTCC := $(or $(HOSTCC),cc)
 LOADER_HOST_TEST_SRCS := $(ROOT)/loader/test/host.c $(ROOT)/loader/image.c \
-	$(ROOT)/loader/mem.c $(ROOT)/common/acpi_s5.c
+	$(ROOT)/loader/mem.c $(ROOT)/common/acpi.c
 
 $(LOADER_OUT)/test/host-test: $(LOADER_HOST_TEST_SRCS) $(wildcard $(ROOT)/loader/*.h) \
-		$(ROOT)/include/hermit/acpi_s5.h $(ROOT)/loader/loader.mk
+		$(ROOT)/include/hermit/acpi.h $(ROOT)/loader/loader.mk
 	@mkdir -p $(@D)
 	$(LOADER_HOSTCC) -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-Wall -Wextra -Werror -I$(ROOT)/include -o $@ $(LOADER_HOST_TEST_SRCS)

@@ -7,7 +7,7 @@
  * those devices, the code is printed and ACPI S5 turns the machine off;
  * then a keyboard-controller reset, then a halt: never a hang that spins.
  */
-#include <hermit/acpi_s5.h>
+#include <hermit/acpi.h>
 #include "cpu.h"
 #include "log.h"
 #include "mm.h"

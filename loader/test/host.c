@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Host unit tests for hermit-loader's image checks (loader/image.c, mem.c)
- * and the shared ACPI S5 parser (common/acpi_s5.c). Built with ASan and
+ * and the shared ACPI S5 parser (common/acpi.c). Built with ASan and
  * UBSan, so a read outside a file or a table aborts the test.
  *
  * usage: host-test TEST-IMAGE ; prints "ok" lines, exits non-zero on failure
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <hermit/acpi_s5.h>
+#include <hermit/acpi.h>
 #include "../elf.h"
 #include "../loader.h"
 

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ACPI S5 power-off for hermit-loader (-m32, paging off) and the kernel
- * (64-bit, identity-mapped); see include/hermit/acpi_s5.h. Tables are read
+ * (64-bit, identity-mapped); see include/hermit/acpi.h. Tables are read
  * byte by byte at their physical addresses, so neither alignment nor either
  * ABI's struct layout matters, and every length is checked before a read.
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <hermit/acpi_s5.h>
+#include <hermit/acpi.h>
 #include <hermit/portio.h>
 
 enum {
@@ -166,25 +166,33 @@ static const uint8_t *rsdp_find(uint64_t hint)
 	return rsdp_scan(BIOS_AREA_START, BIOS_AREA_END);
 }
 
-/* The FADT ("FACP") listed in the XSDT if we can reach one, else in the RSDT. */
-static const uint8_t *fadt_find(const uint8_t *rsdp, uint32_t *len)
+const uint8_t *acpi_table(uint64_t rsdp_pa, const char *sig, uint32_t *len)
 {
-	const uint8_t *t, *f;
+	const uint8_t *rsdp = rsdp_at(rsdp_pa), *t, *f;
 	uint32_t n;
 
+	if (!rsdp)
+		return NULL;
 	t = rsdp[RSDP_REVISION] >= 2 ? sdt(rd64(rsdp + RSDP_XSDT), "XSDT", &n) : NULL;
 	for (uint32_t i = SDT_HEADER_LEN; t && i + 8 <= n; i += 8) {
-		f = sdt(rd64(t + i), "FACP", len);
+		f = sdt(rd64(t + i), sig, len);
 		if (f)
 			return f;
 	}
 	t = sdt(rd32(rsdp + RSDP_RSDT), "RSDT", &n);
 	for (uint32_t i = SDT_HEADER_LEN; t && i + 4 <= n; i += 4) {
-		f = sdt(rd32(t + i), "FACP", len);
+		f = sdt(rd32(t + i), sig, len);
 		if (f)
 			return f;
 	}
 	return NULL;
+}
+
+uint64_t acpi_rsdp(uint64_t hint)
+{
+	const uint8_t *p = rsdp_find(hint);
+
+	return (uint64_t)(uintptr_t)p;
 }
 
 /* An I/O port from a 32-bit FADT field, or else from its ACPI 2.0 generic address. */
@@ -283,7 +291,7 @@ int acpi_s5_find(uint64_t rsdp_hint, struct acpi_s5 *out)
 	rsdp = rsdp_find(rsdp_hint);
 	if (!rsdp)
 		return -ACPI_S5_ENORSDP;
-	fadt = fadt_find(rsdp, &flen);
+	fadt = acpi_table((uint64_t)(uintptr_t)rsdp, "FACP", &flen);
 	if (!fadt || flen < FADT_PM1B_CNT + 4)
 		return -ACPI_S5_ENOFADT;
 	s5.pm1a_cnt = fadt_port(fadt, flen, FADT_PM1A_CNT, FADT_X_PM1A_CNT);

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ACPI S5 ("soft off") without an AML interpreter: the FADT gives the PM1
+ * ACPI tables, shared by hermit-loader and the kernel: finding the RSDP and
+ * a table by signature (checked: signatures, lengths, checksums), and S5.
+ *
+ * S5 ("soft off") without an AML interpreter: the FADT gives the PM1
  * control ports, the DSDT's \_S5_ package gives the SLP_TYP values, and
  * writing them with SLP_EN turns the machine off.
  *
  * Shared by hermit-loader (32-bit, paging off) and the kernel (64-bit): both
  * read the tables at their physical addresses, so the kernel must have the
  * BIOS areas (0x400-0x4ff, the EBDA, 0xe0000-0xfffff) and the ACPI tables
- * identity-mapped when it calls acpi_s5_find(). Tables above 4 GiB are out
+ * identity-mapped when it calls these functions. Tables above 4 GiB are out
  * of reach for the 32-bit build and count as missing there.
  */
-#ifndef HERMIT_ACPI_S5_H
-#define HERMIT_ACPI_S5_H
+#ifndef HERMIT_ACPI_H
+#define HERMIT_ACPI_H
 
 #include <stdint.h>
 
@@ -32,6 +35,15 @@ enum acpi_s5_error {
 	ACPI_S5_ENODSDT,     /* no valid DSDT */
 	ACPI_S5_ENOS5,	     /* no usable \_S5_ package in the DSDT */
 };
+
+/* The RSDP's physical address: the hint if valid, else found in the EBDA or
+ * 0xe0000-0xfffff; 0 if there is none. */
+uint64_t acpi_rsdp(uint64_t hint);
+
+/* The first table with signature sig (4 characters) listed by the XSDT (if
+ * reachable) or the RSDT of the RSDP at rsdp, its length in *len; NULL if
+ * none is valid. */
+const uint8_t *acpi_table(uint64_t rsdp, const char *sig, uint32_t *len);
 
 /*
  * Find what S5 needs. rsdp is the RSDP's physical address, or 0 to search
