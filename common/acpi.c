@@ -166,22 +166,38 @@ static const uint8_t *rsdp_find(uint64_t hint)
 	return rsdp_scan(BIOS_AREA_START, BIOS_AREA_END);
 }
 
-const uint8_t *acpi_table(uint64_t rsdp_pa, const char *sig, uint32_t *len)
+/* The address of entry i of the XSDT (when reachable) or else the RSDT. */
+static uint64_t root_entry(const uint8_t *rsdp, uint32_t i)
 {
-	const uint8_t *rsdp = rsdp_at(rsdp_pa), *t, *f;
+	const uint8_t *t;
 	uint32_t n;
 
-	if (!rsdp)
-		return NULL;
 	t = rsdp[RSDP_REVISION] >= 2 ? sdt(rd64(rsdp + RSDP_XSDT), "XSDT", &n) : NULL;
-	for (uint32_t i = SDT_HEADER_LEN; t && i + 8 <= n; i += 8) {
-		f = sdt(rd64(t + i), sig, len);
-		if (f)
-			return f;
-	}
+	if (t)
+		return SDT_HEADER_LEN + 8 * (uint64_t)i + 8 <= n ? rd64(t + SDT_HEADER_LEN + 8 * i) : 0;
 	t = sdt(rd32(rsdp + RSDP_RSDT), "RSDT", &n);
-	for (uint32_t i = SDT_HEADER_LEN; t && i + 4 <= n; i += 4) {
-		f = sdt(rd32(t + i), sig, len);
+	if (t)
+		return SDT_HEADER_LEN + 4 * (uint64_t)i + 4 <= n ? rd32(t + SDT_HEADER_LEN + 4 * i) : 0;
+	return 0;
+}
+
+const uint8_t *acpi_table_nth(uint64_t rsdp_pa, uint32_t i, uint32_t *len)
+{
+	const uint8_t *rsdp = rsdp_at(rsdp_pa), *h;
+	uint64_t pa;
+
+	if (!rsdp || !(pa = root_entry(rsdp, i)) || !(h = phys(pa, SDT_HEADER_LEN)))
+		return NULL;
+	return sdt(pa, (const char *)h, len);
+}
+
+const uint8_t *acpi_table(uint64_t rsdp_pa, const char *sig, uint32_t *len)
+{
+	const uint8_t *rsdp = rsdp_at(rsdp_pa), *f;
+	uint64_t pa;
+
+	for (uint32_t i = 0; rsdp && (pa = root_entry(rsdp, i)); i++) {
+		f = sdt(pa, sig, len);
 		if (f)
 			return f;
 	}

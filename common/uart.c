@@ -26,7 +26,11 @@ int uart_init(uint16_t port)
 	outb(port + UART_DATA, 1); /* divisor 1: 115200 baud */
 	outb(port + UART_IER, 0);
 	outb(port + UART_LCR, 0x03); /* 8N1 */
-	outb(port + UART_FCR, 0xc7); /* FIFOs on, cleared, 14-byte trigger */
+	/* FIFOs on, 1-byte trigger, without the clear bits: the second
+	 * init (kernel after loader) must not drop input that arrived in
+	 * between. (Switching FIFOs on the first time does drop a byte
+	 * received before it; hermit-qemu sends a NUL first for that.) */
+	outb(port + UART_FCR, 0x01);
 	outb(port + UART_MCR, 0x0b); /* DTR, RTS, OUT2 */
 	return 0;
 }

@@ -27,9 +27,16 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -ffreestanding -fno-builtin -nostdinc
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-I$(ROOT)/include -I$(ROOT)/kernel/include -I$(BUILD)/kernel/gen \
-	-DHERMIT_LOG_MAX=$(klevel_$(KLEVEL)) $(KFEATURE_FLAGS) -MMD -MP
+	-DHERMIT_LOG_DEFAULT=$(klevel_$(KLEVEL)) $(KFEATURE_FLAGS) -MMD -MP
 
-KSRC := $(wildcard kernel/*/*.c kernel/arch/x86_64/*.c) common/uart.c common/acpi.c
+KFEATURES := $(shell $(ROOT)/sdk/variant.sh features)
+
+# Files that belong to one feature are built only when it is on.
+feature_src_acpi := kernel/drivers/acpi.c
+feature_src_vga := kernel/drivers/vga.c
+KFEATURE_SRC := $(foreach f,acpi vga,$(feature_src_$(f)))
+KSRC := $(filter-out $(KFEATURE_SRC),$(wildcard kernel/*/*.c kernel/arch/x86_64/*.c)) \
+	$(foreach f,$(KFEATURES),$(feature_src_$(f))) common/uart.c common/acpi.c
 KASM := $(wildcard kernel/arch/x86_64/*.S)
 KOBJ := $(patsubst %,$(KDIR)/obj/%.o,$(KSRC) $(KASM))
 

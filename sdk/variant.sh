@@ -13,7 +13,7 @@
 #        variant.sh notes      one line per accepted feature not yet implemented
 # An unknown feature is an error (exit 2) with a message naming it.
 known="smp pci acpi fsgsbase vga tcp dhcpv4"
-implemented="acpi"
+implemented="acpi vga"
 defaults="smp pci acpi"
 
 level=$(printf '%s' "${HERMIT_LOG_LEVEL_FILTER:-info}" | tr 'A-Z' 'a-z')
@@ -58,7 +58,11 @@ name) echo "$level-$(printf '%s' "${features:-none}" | tr ' ' '+')" ;;
 features) echo "$features" ;;
 level) echo "$level" ;;
 cflags)
-	out="-DHERMIT_FEATURES_STR='\"$features\"'"
+	off=""
+	for f in $known; do
+		case " $features " in *" $f "*) ;; *) off="$off $f" ;; esac
+	done
+	out="-DHERMIT_FEATURES_STR='\"$features\"' -DHERMIT_FEATURES_OFF_STR='\"${off# }\"'"
 	for f in $features; do
 		out="$out -DHERMIT_FEATURE_$(printf '%s' "$f" | tr 'a-z-' 'A-Z_')=1"
 	done

@@ -21,6 +21,7 @@ const char *hc_name(unsigned call)
 	    [UHYVE_HC_WRITE] = "WRITE",
 	    [UHYVE_HC_EXIT] = "EXIT",
 	    [UHYVE_HC_CMDLINE] = "CMDLINE",
+	    [UHYVE_HC_READ] = "READ",
 	};
 	return call < UHYVE_HC_COUNT ? names[call] : "unknown";
 }
@@ -95,6 +96,31 @@ static int hc_write(const struct hc_env *env, uint32_t arg, char *err)
 	return HC_CONTINUE;
 }
 
+static int hc_read(const struct hc_env *env, uint32_t arg, char *err)
+{
+	struct uhyve_read r;
+	uint8_t *p = hc_ptr(env, UHYVE_HC_READ, "argument struct", arg, sizeof(r), err);
+	uint8_t *buf;
+	ssize_t n;
+
+	if (!p)
+		return HC_ERROR;
+	memcpy(&r, p, sizeof(r));
+	if (r.fd != 0) {
+		r.ret = -EBADF;
+	} else {
+		buf = hc_ptr(env, UHYVE_HC_READ, "buffer", r.buf, r.len, err);
+		if (!buf)
+			return HC_ERROR;
+		do
+			n = read(env->in_fd, buf, r.len);
+		while (n < 0 && errno == EINTR);
+		r.ret = n < 0 ? -errno : n;
+	}
+	memcpy(p + offsetof(struct uhyve_read, ret), &r.ret, sizeof(r.ret));
+	return HC_CONTINUE;
+}
+
 static int hc_exit(const struct hc_env *env, uint32_t arg, int *status, char *err)
 {
 	struct uhyve_exit e;
@@ -139,6 +165,8 @@ int hc_handle(const struct hc_env *env, unsigned call, uint32_t arg, int *status
 		return hc_write(env, arg, err);
 	case UHYVE_HC_EXIT:
 		return hc_exit(env, arg, status, err);
+	case UHYVE_HC_READ:
+		return hc_read(env, arg, err);
 	case UHYVE_HC_CMDLINE:
 		return hc_cmdline(env, arg, err);
 	}

@@ -118,7 +118,7 @@ static int boot(const struct options *o, double t0)
 	} else {
 		if (o->verbose)
 			boot_report_load(&b, now_ms() - t0);
-		env = (struct hc_env){.g = &b.g, .cmdline = b.cmdline, .out_fd = 1, .err_fd = 2};
+		env = (struct hc_env){.g = &b.g, .cmdline = b.cmdline, .in_fd = 0, .out_fd = 1, .err_fd = 2};
 		status = run_guest(&b.vm, &env, &b.im, o->verbose, &st);
 		if (o->verbose) {
 			fprintf(stderr, "uhyve: boot to exit: %.2f ms\n", st.boot_ms);

@@ -122,6 +122,7 @@ void vm_dump_regs(struct vm *vm, const struct image *im);
 struct hc_env {
 	struct guest *g;
 	const char *cmdline;
+	int in_fd;	    /* where guest fd 0 reads from */
 	int out_fd, err_fd; /* where guest fd 1 and 2 go */
 };
 

@@ -45,6 +45,10 @@ uint64_t acpi_rsdp(uint64_t hint);
  * none is valid. */
 const uint8_t *acpi_table(uint64_t rsdp, const char *sig, uint32_t *len);
 
+/* Table i of the XSDT or RSDT, whatever its signature; NULL past the end
+ * (or for an invalid entry). */
+const uint8_t *acpi_table_nth(uint64_t rsdp, uint32_t i, uint32_t *len);
+
 /*
  * Find what S5 needs. rsdp is the RSDP's physical address, or 0 to search
  * the EBDA and 0xe0000-0xfffff. Every table's signature, length and checksum

@@ -25,6 +25,7 @@ enum uhyve_call {
 	UHYVE_HC_WRITE = 1, /* struct uhyve_write: console output */
 	UHYVE_HC_EXIT = 2,  /* struct uhyve_exit: end the guest */
 	UHYVE_HC_CMDLINE = 3, /* struct uhyve_cmdline: boot arguments */
+	UHYVE_HC_READ = 4,    /* struct uhyve_read: console input */
 	UHYVE_HC_COUNT
 };
 
@@ -40,6 +41,17 @@ struct uhyve_hello {
 /* Write len bytes at buf to the host's stdout (fd 1) or stderr (fd 2).
  * ret: bytes written, or a negative errno. */
 struct uhyve_write {
+	int32_t fd;
+	uint32_t reserved;
+	uint64_t buf;
+	uint64_t len;
+	int64_t ret;
+};
+
+/* Read up to len bytes of the host's stdin (fd 0) into buf: one read(2),
+ * so a terminal gives a line at a time. ret: bytes read (0 at end of
+ * file), or a negative errno; fd other than 0 gives -EBADF. */
+struct uhyve_read {
 	int32_t fd;
 	uint32_t reserved;
 	uint64_t buf;

@@ -6,6 +6,10 @@
 #include "boot.h"
 #include "clock.h"
 #include "console.h"
+#include "irq.h"
+#include "platform.h"
+#include "timer.h"
+#include "tty.h"
 #include "log.h"
 #include "mm.h"
 #include "random.h"
@@ -50,6 +54,17 @@ static void take_boot_info(const struct boot_info *bi)
 	copy_str(argv0_buf, sizeof(argv0_buf), bi->argv0);
 }
 
+/* Kernel settings that the app's environment (env= options) can change at
+ * run time; the names are those of the build-time variables (D5). */
+static void apply_env(const struct cmdline *cl)
+{
+	static const char key[] = "HERMIT_LOG_LEVEL_FILTER=";
+
+	for (int i = 0; i < cl->envc; i++)
+		if (!kstrncmp(cl->envp[i], key, sizeof(key) - 1))
+			log_set_level(cl->envp[i] + sizeof(key) - 1);
+}
+
 noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 {
 	struct cmdline cl;
@@ -59,6 +74,7 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	console_init(&bootinfo);
 	cpu_init();
 	symbols_init(bootinfo.symtab, bootinfo.symtab_size, bootinfo.strtab, bootinfo.strtab_size);
+	platform_early(&bootinfo);
 	frame_init(&bootinfo);
 	paging_init(&bootinfo);
 	if (uhyve_present() && !bootinfo.cmdline && uhyve_cmdline(cmdline_buf, CMDLINE_MAX) < 0) {
@@ -67,11 +83,19 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	}
 	if (cmdline_parse(cmdline_buf, argv0_buf[0] ? argv0_buf : "hermit-app", &cl))
 		panic("out of memory parsing the command line");
+	apply_env(&cl);
 	clock_init(&bootinfo, cl.freq_mhz);
+	platform_init(&bootinfo);
+	apic_init();
+	ioapic_init();
+	timer_init();
+	tty_init(bootinfo.serial_port);
 	random_init();
 	pr_info("hermit-c booted on %s: %lu MiB RAM, TSC %lu MHz",
 		uhyve_present() ? "uhyve" : "QEMU/multiboot",
 		(unsigned long)(frames_total() >> 8), (unsigned long)(clock_tsc_khz() / 1000));
-	pr_info("features: %s", HERMIT_FEATURES_STR[0] ? HERMIT_FEATURES_STR : "none");
+	pr_info("features: %s%s%s%s", HERMIT_FEATURES_STR[0] ? HERMIT_FEATURES_STR : "none",
+		HERMIT_FEATURES_OFF_STR[0] ? " (off: " : "", HERMIT_FEATURES_OFF_STR,
+		HERMIT_FEATURES_OFF_STR[0] ? ")" : "");
 	app_start(&cl);
 }

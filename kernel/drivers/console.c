@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The console: UART under QEMU, hypercalls under uhyve. */
+/* The console: UART under QEMU, hypercalls under uhyve; with the feature
+ * `vga`, also the VGA text screen. */
 #include <hermit/uart.h>
 #include "console.h"
 #include "uhyve.h"
+#include "vga.h"
 
 static uint16_t serial_port;
 
 void console_init(const struct boot_info *bi)
 {
+	vga_init(bi);
 	if (bi->platform == HERMIT_PLATFORM_UHYVE) {
 		uhyve_init();
 		return;
@@ -16,10 +19,22 @@ void console_init(const struct boot_info *bi)
 		serial_port = bi->serial_port;
 }
 
-void console_write(enum console_stream s, const char *buf, size_t len)
+static void emit(enum console_stream s, const char *buf, size_t len)
 {
 	if (uhyve_present())
 		uhyve_write(s, buf, len);
 	else if (serial_port)
 		uart_write(serial_port, buf, len);
+}
+
+void console_write(enum console_stream s, const char *buf, size_t len)
+{
+	emit(s, buf, len);
+	vga_write_stream(s, buf, len);
+}
+
+void console_write_log(enum log_level level, const char *buf, size_t len)
+{
+	emit(CONSOLE_ERR, buf, len);
+	vga_write_log(level, buf, len);
 }

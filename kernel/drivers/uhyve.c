@@ -48,6 +48,19 @@ void uhyve_write(int fd, const char *buf, size_t len)
 	}
 }
 
+long uhyve_read(int fd, char *buf, size_t len)
+{
+	static struct uhyve_read arg;
+	static char bounce[4096];
+
+	arg = (struct uhyve_read){ .fd = fd, .buf = (uintptr_t)bounce,
+				   .len = MIN(len, sizeof(bounce)) };
+	hypercall(UHYVE_HC_READ, &arg);
+	if (arg.ret > 0)
+		kmemcpy(buf, bounce, (size_t)arg.ret);
+	return arg.ret;
+}
+
 long uhyve_cmdline(char *buf, size_t len)
 {
 	static struct uhyve_cmdline arg;

@@ -59,6 +59,9 @@ void gdt_init(struct cpu *cpu);
 void idt_init(void);
 void syscall_init(void);
 void fpu_init(void);
+/* The app's FS base (its TLS pointer). */
+void cpu_set_fs_base(uint64_t v);
+uint64_t cpu_fs_base(void);
 
 void stack_register(const char *name, uint64_t guard, uint64_t base, uint64_t top);
 const struct stack_desc *stack_for_guard(uint64_t addr);

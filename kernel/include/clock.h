@@ -13,6 +13,8 @@ void clock_init(const struct boot_info *bi, uint64_t freq_mhz);
 uint64_t clock_uptime_ns(void);	 /* monotonic, since boot */
 uint64_t clock_realtime_ns(void); /* since the epoch */
 uint64_t clock_tsc_khz(void);
+/* The TSC value at which the monotonic clock reads ns. */
+uint64_t clock_ns_to_tsc(uint64_t ns);
 /* Spin until the monotonic clock reaches deadline_ns. */
 void clock_spin_until(uint64_t deadline_ns);
 /* Seconds since the epoch read from the CMOS RTC (drivers/rtc.c). */

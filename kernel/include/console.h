@@ -6,10 +6,13 @@
 
 #include <stddef.h>
 #include <hermit/boot_info.h>
+#include "log.h"
 
 enum console_stream { CONSOLE_OUT = 1, CONSOLE_ERR = 2 };
 
 void console_init(const struct boot_info *bi);
 void console_write(enum console_stream s, const char *buf, size_t len);
+/* A kernel log line at its level, on CONSOLE_ERR (the VGA screen colours it). */
+void console_write_log(enum log_level level, const char *buf, size_t len);
 
 #endif

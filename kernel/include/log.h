@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Kernel log with levels. HERMIT_LOG_MAX is the compile-time filter (from
- * HERMIT_LOG_LEVEL_FILTER when the kernel is built, DESIGN.md D5): calls
- * above it compile to nothing.
+ * Kernel log with levels. The level is HERMIT_LOG_LEVEL_FILTER: the value
+ * given when the kernel was built (HERMIT_LOG_DEFAULT, DESIGN.md D5), unless
+ * the command line's environment sets it at run time, up or down. So every
+ * call is compiled in and costs one comparison when filtered out.
  */
 #ifndef KERNEL_LOG_H
 #define KERNEL_LOG_H
@@ -11,15 +12,20 @@
 
 enum log_level { LOG_OFF, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
-#ifndef HERMIT_LOG_MAX
-#define HERMIT_LOG_MAX LOG_INFO
+#ifndef HERMIT_LOG_DEFAULT
+#define HERMIT_LOG_DEFAULT LOG_INFO
 #endif
 
+extern enum log_level log_level;
+
 void log_print(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set the level by name (Off ... Trace, any case); an unknown name means
+ * Info, as at build time. */
+void log_set_level(const char *name);
 
 #define klog(level, ...)                                 \
 	do {                                             \
-		if ((level) <= HERMIT_LOG_MAX)           \
+		if ((level) <= log_level)                \
 			log_print((level), __VA_ARGS__); \
 	} while (0)
 

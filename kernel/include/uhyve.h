@@ -12,6 +12,8 @@ bool uhyve_present(void);
 /* Say hello (ABI check) and remember that we run on uhyve. */
 void uhyve_init(void);
 void uhyve_write(int fd, const char *buf, size_t len);
+/* Read the host's stdin: bytes read, 0 at end of file, or -errno. */
+long uhyve_read(int fd, char *buf, size_t len);
 /* Fetch the command line into buf; returns its length, or -1. */
 long uhyve_cmdline(char *buf, size_t len);
 noreturn void uhyve_exit(int code);

@@ -6,6 +6,20 @@
 
 static const char *const level_names[] = { "OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE" };
 
+enum log_level log_level = HERMIT_LOG_DEFAULT;
+
+void log_set_level(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++) {
+		if (!kstrcasecmp(name, level_names[i])) {
+			log_level = i;
+			return;
+		}
+	}
+	log_level = LOG_INFO;
+	pr_warn("log: unknown level '%s' in HERMIT_LOG_LEVEL_FILTER; using Info", name);
+}
+
 void kprintf(const char *fmt, ...)
 {
 	char buf[512];
@@ -32,5 +46,5 @@ void log_print(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	n = MIN((size_t)n, sizeof(buf) - 2);
 	buf[n++] = '\n';
-	console_write(CONSOLE_ERR, buf, n);
+	console_write_log(level, buf, n);
 }

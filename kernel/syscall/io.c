@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* I/O on the console file descriptors 0-2, which can be closed (files and
- * sockets come later and will share one fd table). Reading fd 0 gives
- * end-of-file until serial input exists. */
+ * sockets come later and will share one fd table). */
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include "console.h"
+#include "tty.h"
 #include "syscall.h"
 
 #define IOV_MAX 1024
@@ -40,13 +40,17 @@ SYSCALL(write)
 	return console_out(arg[0], arg[1], arg[2]);
 }
 
+/* Reading any console fd reads the terminal, as on Linux where 0-2 are
+ * one tty; a read returns at most one line (canonical mode). */
 SYSCALL(read)
 {
 	if (!console_fd(arg[0]))
 		return -EBADF;
+	if (!arg[2])
+		return 0;
 	if (!vm_user_ok(arg[1], arg[2], true))
 		return -EFAULT;
-	return 0;
+	return tty_read((char *)arg[1], arg[2]);
 }
 
 /* Fetch and check an iovec array; returns the total length or -errno. */
@@ -113,6 +117,13 @@ SYSCALL(readv)
 		return -EBADF;
 	if ((r = check_iov(arg[1], arg[2], true)))
 		return r;
+	/* One line per read: fill the first non-empty buffer. */
+	for (uint64_t i = 0; i < arg[2]; i++) {
+		struct iovec v;
+		copy_from_user(&v, arg[1] + i * sizeof(v), sizeof(v));
+		if (v.iov_len)
+			return tty_read(v.iov_base, v.iov_len);
+	}
 	return 0;
 }
 

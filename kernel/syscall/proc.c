@@ -39,10 +39,10 @@ SYSCALL(arch_prctl)
 	case ARCH_SET_FS:
 		if (arg[1] >= USER_ADDR_MAX)
 			return -EPERM;
-		wrmsr(MSR_FS_BASE, arg[1]);
+		cpu_set_fs_base(arg[1]);
 		return 0;
 	case ARCH_GET_FS:
-		fs = rdmsr(MSR_FS_BASE);
+		fs = cpu_fs_base();
 		return copy_to_user(arg[1], &fs, sizeof(fs));
 	case ARCH_SET_GS:
 	case ARCH_GET_GS:

@@ -120,6 +120,37 @@ static void test_write(void)
 	CHECK(call(UHYVE_HC_WRITE, 0xffffffffu) == HC_ERROR);
 }
 
+static int read_call(int32_t fd, uint64_t buf, uint64_t len, int64_t *ret)
+{
+	struct uhyve_read r = {.fd = fd, .buf = buf, .len = len, .ret = 12345};
+	int rc;
+
+	put(0x280, &r, sizeof(r));
+	rc = call(UHYVE_HC_READ, 0x280);
+	memcpy(&r, g.mem + 0x280, sizeof(r));
+	*ret = r.ret;
+	return rc;
+}
+
+/* READ reads the host's fd 0 (here a pipe) into guest memory, once. */
+static void test_read(void)
+{
+	int in[2];
+	int64_t ret;
+
+	CHECK(pipe(in) == 0);
+	env.in_fd = in[0];
+	CHECK(write(in[1], "line one\n", 9) == 9);
+	CHECK(read_call(0, 0x1800, 64, &ret) == HC_CONTINUE && ret == 9 &&
+	      !memcmp(g.mem + 0x1800, "line one\n", 9));
+	CHECK(read_call(1, 0x1800, 64, &ret) == HC_CONTINUE && ret == -EBADF);
+	CHECK(read_call(0, g.size - 4, 64, &ret) == HC_ERROR && CONTAINS(err, "hypercall READ"));
+	close(in[1]);
+	CHECK(read_call(0, 0x1800, 64, &ret) == HC_CONTINUE && ret == 0);
+	close(in[0]);
+	env.in_fd = -1;
+}
+
 static int exit_call(int32_t code)
 {
 	struct uhyve_exit e = {.code = code};
@@ -211,13 +242,13 @@ static void test_fuzz(void)
 {
 	static const size_t sizes[UHYVE_HC_COUNT] = {
 	    sizeof(struct uhyve_hello), sizeof(struct uhyve_write), sizeof(struct uhyve_exit),
-	    sizeof(struct uhyve_cmdline)};
+	    sizeof(struct uhyve_cmdline), sizeof(struct uhyve_read)};
 	uint8_t *copy = malloc(g.size);
 	int round, bad = 0, counts[3] = {0};
-	int null = open("/dev/null", O_WRONLY);
+	int null = open("/dev/null", O_RDWR);
 	struct hc_env quiet = env;
 
-	quiet.out_fd = quiet.err_fd = null;
+	quiet.in_fd = quiet.out_fd = quiet.err_fd = null;
 	for (round = 0; round < 30000; round++) {
 		unsigned c = (unsigned)(check_rand() % (UHYVE_HC_COUNT + 1));
 		uint32_t arg = (uint32_t)hostile();
@@ -226,7 +257,7 @@ static void test_fuzz(void)
 
 		for (i = 0; i < 4; i++)
 			fields[i] = hostile();
-		if (c == UHYVE_HC_WRITE && check_rand() % 2)
+		if ((c == UHYVE_HC_WRITE || c == UHYVE_HC_READ) && check_rand() % 2)
 			fields[0] = check_rand() % 4; /* fd 0..3 */
 		if (guest_ptr(&g, arg, sizeof(fields)))
 			memcpy(g.mem + arg, fields, sizeof(fields));
@@ -270,6 +301,7 @@ int main(void)
 	test_hello();
 	test_write();
 	test_exit();
+	test_read();
 	test_cmdline();
 	test_unknown();
 	fake_guest(8 * 1024); /* small: the fuzz compares all of it each round */

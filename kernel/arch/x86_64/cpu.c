@@ -45,6 +45,41 @@ void fpu_init(void)
 	__asm__ volatile("fninit");
 }
 
+static bool use_fsgsbase;
+
+/* Feature `fsgsbase`: the app's FS base through WRFSBASE when the CPU has
+ * it (CR4.FSGSBASE on), else through the MSR as without the feature. */
+static void fsgsbase_init(void)
+{
+#ifdef HERMIT_FEATURE_FSGSBASE
+	if (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & CPUID7_EBX_FSGSBASE)) {
+		write_cr4(read_cr4() | CR4_FSGSBASE);
+		use_fsgsbase = true;
+		pr_info("fsgsbase: FS base through RDFSBASE/WRFSBASE");
+	} else {
+		pr_info("fsgsbase: this CPU has no FSGSBASE; FS base through the MSR");
+	}
+#endif
+}
+
+void cpu_set_fs_base(uint64_t v)
+{
+	if (use_fsgsbase)
+		__asm__ volatile("wrfsbase %0" : : "r"(v) : "memory");
+	else
+		wrmsr(MSR_FS_BASE, v);
+}
+
+uint64_t cpu_fs_base(void)
+{
+	uint64_t v;
+
+	if (!use_fsgsbase)
+		return rdmsr(MSR_FS_BASE);
+	__asm__ volatile("rdfsbase %0" : "=r"(v));
+	return v;
+}
+
 void syscall_init(void)
 {
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
@@ -64,5 +99,6 @@ void cpu_init(void)
 	idt_init();
 	pic_disable();
 	fpu_init();
+	fsgsbase_init();
 	syscall_init();
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include "cpu.h"
+#include "irq.h"
 #include "log.h"
 #include "mm.h"
 #include "power.h"
@@ -165,10 +166,32 @@ static noreturn void fatal(struct trap_frame *f)
 	power_exit(128 + sig);
 }
 
+static irq_handler handlers[256];
+
+void irq_set_handler(uint8_t vector, irq_handler fn)
+{
+	handlers[vector] = fn;
+}
+
+bool irq_dispatch(uint8_t vector)
+{
+	if (!handlers[vector])
+		return false;
+	handlers[vector](vector);
+	return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	struct cpu *c = this_cpu();
 
+	if (f->vector >= 32) {
+		if (f->vector != VEC_SPURIOUS && !irq_dispatch(f->vector)) {
+			pr_warn("unexpected interrupt, vector %lu", f->vector);
+			apic_eoi();
+		}
+		return;
+	}
 	c->fault_depth++;
 	if (f->vector == 14 && c->fault_depth == 1) {
 		int err = vm_fault(read_cr2(), f->error);
@@ -179,11 +202,6 @@ void trap_dispatch(struct trap_frame *f)
 		if (err == -ENOMEM)
 			kprintf("[hermit] out of memory: no frame for the page at %p\n",
 				(void *)read_cr2());
-	}
-	if (f->vector >= 32) {
-		pr_warn("unexpected interrupt, vector %lu", f->vector);
-		c->fault_depth--;
-		return;
 	}
 	fatal(f);
 }

@@ -74,6 +74,11 @@ uint64_t clock_uptime_ns(void)
 	return d / tsc_khz * 1000000 + d % tsc_khz * 1000000 / tsc_khz;
 }
 
+uint64_t clock_ns_to_tsc(uint64_t ns)
+{
+	return tsc_boot + ns / 1000000 * tsc_khz + ns % 1000000 * tsc_khz / 1000000;
+}
+
 uint64_t clock_realtime_ns(void)
 {
 	return boot_epoch_ns + clock_uptime_ns();
