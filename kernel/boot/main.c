@@ -54,15 +54,56 @@ static void take_boot_info(const struct boot_info *bi)
 	copy_str(argv0_buf, sizeof(argv0_buf), bi->argv0);
 }
 
-/* Kernel settings that the app's environment (env= options) can change at
- * run time; the names are those of the build-time variables (D5). */
-static void apply_env(const struct cmdline *cl)
+/* The value of KEY in the app's environment (env= options), or NULL. */
+static const char *getenv_boot(const struct cmdline *cl, const char *key)
 {
-	static const char key[] = "HERMIT_LOG_LEVEL_FILTER=";
+	size_t n = kstrlen(key);
 
 	for (int i = 0; i < cl->envc; i++)
-		if (!kstrncmp(cl->envp[i], key, sizeof(key) - 1))
-			log_set_level(cl->envp[i] + sizeof(key) - 1);
+		if (!kstrncmp(cl->envp[i], key, n) && cl->envp[i][n] == '=')
+			return cl->envp[i] + n + 1;
+	return NULL;
+}
+
+/* Kernel settings that the environment can change at run time; the names
+ * are those of the build-time variables (D5). */
+static void apply_env(const struct cmdline *cl)
+{
+	const char *v = getenv_boot(cl, "HERMIT_LOG_LEVEL_FILTER");
+
+	if (v)
+		log_set_level(v);
+}
+
+/* The run-time log level must hold from the first line, before the heap
+ * exists to parse the command line: find it in the raw text. */
+static void early_log_level(void)
+{
+	static const char key[] = "HERMIT_LOG_LEVEL_FILTER=";
+	char level[16];
+	size_t n = 0;
+
+	for (const char *p = cmdline_buf; *p; p++) {
+		if (kstrncmp(p, key, sizeof(key) - 1))
+			continue;
+		p += sizeof(key) - 1;
+		while (n < sizeof(level) - 1 && p[n] && !kstrchr(" \t'\"", p[n]))
+			level[n] = p[n], n++;
+		level[n] = 0;
+		log_set_level(level);
+		return;
+	}
+}
+
+/* Kernel self-tests that the test suite asks for with env=HERMIT_SELFTEST=. */
+static void selftests(const struct cmdline *cl)
+{
+	const char *v = getenv_boot(cl, "HERMIT_SELFTEST");
+
+	if (v && !kstrcmp(v, "timers"))
+		timer_selftest(200);
+	else if (v)
+		pr_warn("selftest: unknown test '%s'", v);
 }
 
 noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
@@ -75,12 +116,13 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	cpu_init();
 	symbols_init(bootinfo.symtab, bootinfo.symtab_size, bootinfo.strtab, bootinfo.strtab_size);
 	platform_early(&bootinfo);
-	frame_init(&bootinfo);
-	paging_init(&bootinfo);
 	if (uhyve_present() && !bootinfo.cmdline && uhyve_cmdline(cmdline_buf, CMDLINE_MAX) < 0) {
 		pr_warn("uhyve: the command line did not fit in %d bytes; ignored", CMDLINE_MAX);
 		cmdline_buf[0] = 0;
 	}
+	early_log_level();
+	frame_init(&bootinfo);
+	paging_init(&bootinfo);
 	if (cmdline_parse(cmdline_buf, argv0_buf[0] ? argv0_buf : "hermit-app", &cl))
 		panic("out of memory parsing the command line");
 	apply_env(&cl);
@@ -97,5 +139,6 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	pr_info("features: %s%s%s%s", HERMIT_FEATURES_STR[0] ? HERMIT_FEATURES_STR : "none",
 		HERMIT_FEATURES_OFF_STR[0] ? " (off: " : "", HERMIT_FEATURES_OFF_STR,
 		HERMIT_FEATURES_OFF_STR[0] ? ")" : "");
+	selftests(&cl);
 	app_start(&cl);
 }

@@ -20,5 +20,7 @@ void timer_start(struct timer *t, uint64_t deadline, void (*fn)(struct timer *t)
 void timer_stop(struct timer *t);
 /* Sleep (HLT, interrupts on) until the monotonic clock reaches deadline. */
 void timer_sleep_until(uint64_t deadline);
+/* Boot-time self-test (env=HERMIT_SELFTEST=timers). */
+void timer_selftest(unsigned n);
 
 #endif

@@ -84,6 +84,52 @@ void timer_sleep_until(uint64_t deadline)
 		irq_wait();
 }
 
+/* The self-test behind env=HERMIT_SELFTEST=timers: n timers armed at once
+ * with scattered deadlines within 50 ms must each fire at or after its
+ * deadline, in deadline order. Prints one line saying whether they did. */
+struct probe {
+	struct timer timer;
+	uint64_t fired;
+	unsigned seq;
+};
+
+static unsigned fired_count;
+
+static void probe_fire(struct timer *t)
+{
+	struct probe *p = (struct probe *)t;
+
+	p->fired = clock_uptime_ns();
+	p->seq = fired_count++;
+}
+
+void timer_selftest(unsigned n)
+{
+	static struct probe probes[256];
+	uint64_t start = clock_uptime_ns(), x = start | 1;
+	unsigned late = 0, order = 0, early = 0;
+
+	n = MIN(n, ARRAY_SIZE(probes));
+	fired_count = 0;
+	for (unsigned i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift: scattered order */
+		probes[i] = (struct probe){ .fired = 0 };
+		timer_start(&probes[i].timer, start + 1000000 + x % 50000000, probe_fire);
+	}
+	while (fired_count < n)
+		irq_wait();
+	for (unsigned i = 0; i < n; i++) {
+		early += probes[i].fired < probes[i].timer.deadline;
+		for (unsigned j = 0; j < n; j++)
+			order += probes[i].timer.deadline < probes[j].timer.deadline &&
+				 probes[i].seq > probes[j].seq;
+		late = MAX(late, (unsigned)((probes[i].fired - probes[i].timer.deadline) / 1000));
+	}
+	kprintf("[hermit] selftest timers: %u timers, %u fired early, %u out of order, "
+		"latest %u us after its deadline: %s\n",
+		n, early, order, late, early || order ? "FAILED" : "passed");
+}
+
 void timer_init(void)
 {
 	irq_set_handler(VEC_TIMER, timer_interrupt);
