@@ -43,6 +43,7 @@ bench: setup
 	@$(MAKE) -s all
 	@bench/run.sh
 	@bench/uhyve.sh
+	@bench/timer.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
