@@ -13,6 +13,8 @@
 #include "log.h"
 #include "mm.h"
 #include "random.h"
+#include "sched.h"
+#include "smp.h"
 #include "trap.h"
 #include "uhyve.h"
 
@@ -132,6 +134,10 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	ioapic_init();
 	timer_init();
 	tty_init(bootinfo.serial_port);
+	cpus[0].apic_id = apic_id();
+	tlb_init_cpu();
+	sched_init();
+	smp_init();
 	random_init();
 	pr_info("hermit-c booted on %s: %lu MiB RAM, TSC %lu MHz",
 		uhyve_present() ? "uhyve" : "QEMU/multiboot",

@@ -4,6 +4,7 @@
 #include "console.h"
 #include "irq.h"
 #include "log.h"
+#include "sched.h"
 #include "tty.h"
 #include "uhyve.h"
 
@@ -19,6 +20,8 @@
 #define ENDS 64
 
 static uint16_t port;
+static struct spinlock lock;	  /* the ring, the line, the waiters */
+static struct thread *readers; /* threads blocked in tty_read */
 static char ring[RING]; /* completed input, ready for read() */
 static uint32_t head, tail;
 /* Where each completed line ends in the ring. ^D on an empty line commits
@@ -77,8 +80,17 @@ static void input(char c)
 static void uart_interrupt(uint8_t vector)
 {
 	(void)vector;
+	spin_lock(&lock);
 	while (inb(port + UART_LSR) & LSR_DATA)
 		input((char)inb(port));
+	if (ends_head != ends_tail) {
+		while (readers) {
+			struct thread *t = readers;
+			readers = t->next;
+			sched_wakeup(t, 0);
+		}
+	}
+	spin_unlock(&lock);
 	apic_eoi();
 }
 
@@ -104,8 +116,14 @@ long tty_read(char *buf, size_t len)
 		return uhyve_read(0, buf, len);
 	if (!port)
 		return 0; /* no input device: end-of-file, like /dev/null */
-	while (ends_head == ends_tail)
-		irq_wait();
+	spin_lock(&lock);
+	while (ends_head == ends_tail) {
+		struct thread *me = thread_current();
+		me->next = readers;
+		readers = me;
+		sched_block(&lock, 0);
+		spin_lock(&lock);
+	}
 	/* As in canonical mode: at most the rest of one line per read. */
 	end = ends[ends_tail % ENDS];
 	n = MIN(len, end - tail);
@@ -116,5 +134,6 @@ long tty_read(char *buf, size_t len)
 	 * typed after it is read after one end-of-file. */
 	if (tail == end && (n || ends_head - ends_tail > 1))
 		ends_tail++;
+	spin_unlock(&lock);
 	return n;
 }

@@ -5,6 +5,7 @@
  * that; so do the bounce buffers, since app buffers may live in the virtual
  * mmap area that uhyve cannot see.
  */
+#include "spinlock.h"
 #include "uhyve.h"
 
 static bool on_uhyve;
@@ -50,15 +51,20 @@ void uhyve_write(int fd, const char *buf, size_t len)
 
 long uhyve_read(int fd, char *buf, size_t len)
 {
+	static struct spinlock lock;
 	static struct uhyve_read arg;
 	static char bounce[4096];
+	long ret;
 
+	spin_lock(&lock);
 	arg = (struct uhyve_read){ .fd = fd, .buf = (uintptr_t)bounce,
 				   .len = MIN(len, sizeof(bounce)) };
 	hypercall(UHYVE_HC_READ, &arg);
-	if (arg.ret > 0)
-		kmemcpy(buf, bounce, (size_t)arg.ret);
-	return arg.ret;
+	ret = arg.ret;
+	if (ret > 0)
+		kmemcpy(buf, bounce, (size_t)ret);
+	spin_unlock(&lock);
+	return ret;
 }
 
 long uhyve_cmdline(char *buf, size_t len)

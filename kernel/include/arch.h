@@ -6,18 +6,51 @@
 
 #include <stdint.h>
 #include "lib.h"
+#include "spinlock.h"
 
 #define PAGE_SIZE 4096ul
 #define KSTACK_SIZE (16 * 1024)
+
+#define MAX_CPUS 64
+
+struct thread;
+struct timer;
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
 
 /* Per-CPU data, reached through GS; the assembly uses the offsets below. */
 struct cpu {
 	struct cpu *self;    /* gs:0 */
 	uint64_t kstack_top; /* gs:8: the system-call stack of the running thread */
 	uint64_t user_rsp;   /* gs:16: scratch during system-call entry */
-	uint32_t id;
+	uint32_t id;	     /* index, 0 = the boot CPU */
+	uint32_t apic_id;
 	uint32_t fault_depth; /* > 0 while a fault is being handled */
+	volatile uint32_t online;
+	volatile uint32_t halted; /* in the idle HLT: wake it with an IPI */
+	volatile uint32_t need_resched;
+	volatile uint64_t tlb_seen; /* the last TLB shoot-down done here */
+	struct thread *current, *idle;
+	/* The run queue (sched/sched.c) and the timer queue (sched/timer.c). */
+	struct spinlock rq_lock;
+	struct thread *rq_head, *rq_tail;
+	uint32_t rq_len;
+	struct spinlock timer_lock;
+	struct timer *timers;
+	uint64_t gdt[5];
+	struct tss tss;
 };
+
+extern struct cpu cpus[MAX_CPUS];
+extern uint32_t ncpus; /* CPUs online */
 
 static inline struct cpu *this_cpu(void)
 {
@@ -55,10 +88,14 @@ struct stack_desc {
 };
 
 void cpu_init(void);
-void gdt_init(struct cpu *cpu);
+void cpu_init_ap(struct cpu *c, const uint64_t ist[7]);
+/* Load this CPU's GDT and TSS (IST stacks from ist_tops) and set GS. */
+void gdt_init(struct cpu *cpu, const uint64_t ist_tops[7]);
 void idt_init(void);
+void idt_load(void);
 void syscall_init(void);
 void fpu_init(void);
+uint64_t cpu_main_kstack_top(void);
 /* The app's FS base (its TLS pointer). */
 void cpu_set_fs_base(uint64_t v);
 uint64_t cpu_fs_base(void);

@@ -8,6 +8,8 @@
 
 #define VEC_TIMER 0x20	   /* the local APIC timer */
 #define VEC_ISA_BASE 0x30  /* ISA IRQ n arrives on VEC_ISA_BASE + n */
+#define VEC_RESCHED 0xf0	   /* IPI: look at the run queue */
+#define VEC_TLB 0xf1	   /* IPI: TLB shoot-down (mm/tlb.c) */
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler)(uint8_t vector);
@@ -24,6 +26,11 @@ uint32_t apic_id(void);
  * (at once if it has); 0 disarms. TSC-deadline mode where the CPU has it. */
 void apic_timer_arm(uint64_t deadline_ns);
 const char *apic_mode(void);
+/* Fixed IPIs: to one CPU by APIC id, or to all others. */
+void apic_send_ipi(uint32_t apic_id, uint8_t vector);
+void apic_send_ipi_others(uint8_t vector);
+/* Start an application processor: INIT, then SIPIs to page `page`. */
+void apic_start_ap(uint32_t apic_id, uint8_t page);
 
 void ioapic_init(void);
 /* Route ISA IRQ irq (through the MADT overrides) to VEC_ISA_BASE + irq on

@@ -6,6 +6,7 @@
  * Address space (one, identity-mapped, ring 0; DESIGN.md D2):
  *   [0, RAM top or 4 GiB)   identity map of physical memory; page 0 unmapped,
  *                           the image mapped with its segments' permissions
+ *   [VM_KSTACK_BASE, ...)   kernel stacks (mm/kstack.c), a guard page below each
  *   [VM_BRK_BASE, ...)      the app's brk heap, mapped lazily
  *   [VM_MMAP_BASE, ...)     anonymous mmap areas, mapped lazily
  *   [.., VM_STACK_TOP)      the app's main stack (8 MiB), 1 MiB guard below
@@ -28,6 +29,8 @@
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
+#define VM_KSTACK_BASE 0x8000000000ull /* 512 GiB: kernel stacks */
+#define VM_KSTACK_SIZE (64ull << 30)
 #define VM_BRK_BASE 0x10000000000ull   /* 1 TiB */
 #define VM_BRK_MAX (64ull << 30)
 #define VM_MMAP_BASE 0x20000000000ull  /* 2 TiB */
@@ -55,6 +58,15 @@ uint64_t *paging_pte(uint64_t va);	/* the 4 KiB PTE if present, else NULL */
 uint64_t *paging_entry(uint64_t va, bool create); /* the 4 KiB PTE slot, or NULL */
 void paging_flush(uint64_t va);
 bool paging_mapped(uint64_t va, size_t len, bool write);
+
+/* Kernel stacks (mm/kstack.c): returns the top, or 0. */
+uint64_t kstack_alloc(void);
+void kstack_free(uint64_t top);
+bool kstack_in_guard(uint64_t addr);
+
+/* TLB (mm/tlb.c): flush every CPU's TLB before freeing unmapped frames. */
+void tlb_shootdown(void);
+void tlb_init_cpu(void);
 
 /* Kernel heap (mm/heap.c). */
 void *kmalloc(size_t size);

@@ -21,6 +21,8 @@
 #undef SYS
 
 long syscall_dispatch(struct syscall_frame *f);
+/* Is the disposition of signal sig SIG_IGN? (syscall/proc.c) */
+bool signal_ignored(int sig);
 
 /* Copy between kernel memory and an app pointer; 0 or -EFAULT. */
 static inline int copy_from_user(void *dst, uint64_t src, size_t n)

@@ -5,6 +5,7 @@
 
 #include "arch.h"
 
+struct trap_frame *trap_enter(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f);
 /* Name the function holding addr: "name+0xoff", or NULL if unknown. */
 const char *symbol_name(uint64_t addr, uint64_t *offset);

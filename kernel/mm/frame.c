@@ -7,6 +7,7 @@
 #include "log.h"
 #include "mm.h"
 
+static struct spinlock lock;
 static uint64_t *bitmap;
 static uint64_t nframes, nfree, ntotal, hint;
 
@@ -102,8 +103,20 @@ uint64_t frame_alloc(void)
 	return pa;
 }
 
+static uint64_t alloc_locked(size_t n);
+
 /* Next-fit search for n free frames in a row. */
 uint64_t frame_alloc_contig(size_t n)
+{
+	uint64_t pa;
+
+	spin_lock(&lock);
+	pa = alloc_locked(n);
+	spin_unlock(&lock);
+	return pa;
+}
+
+static uint64_t alloc_locked(size_t n)
 {
 	for (uint64_t pass = 0, p = hint, run = 0; pass < 2 * nframes; pass++, p++) {
 		if (p >= nframes) {
@@ -131,12 +144,14 @@ uint64_t frame_alloc_contig(size_t n)
 
 void frame_free_contig(uint64_t pa, size_t n)
 {
+	spin_lock(&lock);
 	for (uint64_t p = pa / PAGE_SIZE; p < pa / PAGE_SIZE + n; p++) {
 		if (p >= nframes || is_free(p))
 			panic("frame_free: frame %p is not allocated", (void *)(p * PAGE_SIZE));
 		set_free(p);
 		nfree++;
 	}
+	spin_unlock(&lock);
 }
 
 void frame_free(uint64_t pa)

@@ -24,6 +24,7 @@ struct free_block {
 };
 
 static struct free_block *free_lists[NCLASSES];
+static struct spinlock lock;
 
 static int class_of(size_t size)
 {
@@ -61,10 +62,14 @@ void *kmalloc(size_t size)
 		*h = (struct block_hdr){ NCLASSES, pages, HEAP_MAGIC };
 		return (char *)h + HDR;
 	}
-	if (!free_lists[c] && !refill(c))
+	spin_lock(&lock);
+	if (!free_lists[c] && !refill(c)) {
+		spin_unlock(&lock);
 		return NULL;
+	}
 	h = (void *)free_lists[c];
 	free_lists[c] = free_lists[c]->next;
+	spin_unlock(&lock);
 	*h = (struct block_hdr){ c, 0, HEAP_MAGIC };
 	return (char *)h + HDR;
 }
@@ -94,6 +99,8 @@ void kfree(void *p)
 		return;
 	}
 	cls = h->cls;
+	spin_lock(&lock);
 	b->next = free_lists[cls];
 	free_lists[cls] = b;
+	spin_unlock(&lock);
 }

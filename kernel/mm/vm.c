@@ -16,6 +16,7 @@ struct vma {
 	struct vma *next;
 };
 
+static struct spinlock vm_lock; /* the areas and the app's page tables */
 static struct vma *vmas;
 static uint64_t brk_cur = VM_BRK_BASE;
 
@@ -92,16 +93,31 @@ static int insert(uint64_t start, uint64_t end, int prot)
 	return 0;
 }
 
-/* Give back the frames behind [start, end) and clear their entries. */
+#define PTE_DYING (1ull << 10) /* software: unmapped, frame freed after the flush */
+
+/* Give back the frames behind [start, end) and clear their entries: no
+ * CPU may still translate to a frame when it is reused, so unmap all,
+ * shoot down the TLBs, then free. */
 static void release(uint64_t start, uint64_t end)
 {
+	bool any = false;
+
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t *e = paging_entry(va, false);
 		if (!e || !(*e & (PTE_P | PTE_KEEP)))
 			continue;
-		frame_free(*e & PTE_ADDR);
-		*e = 0;
-		paging_flush(va);
+		*e = (*e & PTE_ADDR) | PTE_DYING;
+		any = true;
+	}
+	if (!any)
+		return;
+	tlb_shootdown();
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t *e = paging_entry(va, false);
+		if (e && (*e & PTE_DYING)) {
+			frame_free(*e & PTE_ADDR);
+			*e = 0;
+		}
 	}
 }
 
@@ -165,7 +181,7 @@ static uint64_t find_free(uint64_t hint, uint64_t len)
 	return at + len <= VM_MMAP_END ? at : 0;
 }
 
-long vm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
+static long vm_mmap_locked(uint64_t addr, uint64_t len, int prot, int flags)
 {
 	int type = flags & MAP_TYPE, err;
 
@@ -194,7 +210,7 @@ long vm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 	return err ? err : (long)addr;
 }
 
-long vm_munmap(uint64_t addr, uint64_t len)
+static long vm_munmap_locked(uint64_t addr, uint64_t len)
 {
 	if ((addr & (PAGE_SIZE - 1)) || !len)
 		return -EINVAL;
@@ -204,7 +220,7 @@ long vm_munmap(uint64_t addr, uint64_t len)
 	return unmap_range(addr, addr + len);
 }
 
-long vm_mprotect(uint64_t addr, uint64_t len, int prot)
+static long vm_mprotect_locked(uint64_t addr, uint64_t len, int prot)
 {
 	int err;
 
@@ -225,13 +241,13 @@ long vm_mprotect(uint64_t addr, uint64_t len, int prot)
 		if (!e || !(*e & (PTE_P | PTE_KEEP)))
 			continue;
 		*e = (*e & PTE_ADDR) | (prot ? PTE_P | prot_flags(prot) : PTE_KEEP);
-		paging_flush(va);
 	}
+	tlb_shootdown();
 	merge();
 	return 0;
 }
 
-long vm_madvise(uint64_t addr, uint64_t len, int advice)
+static long vm_madvise_locked(uint64_t addr, uint64_t len, int advice)
 {
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -268,12 +284,12 @@ static int move_pages(uint64_t from, uint64_t to, uint64_t len)
 			return -ENOMEM;
 		*dst = *src;
 		*src = 0;
-		paging_flush(from + off);
 	}
+	tlb_shootdown();
 	return 0;
 }
 
-long vm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr)
+static long vm_mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr)
 {
 	struct vma *v;
 	uint64_t to;
@@ -315,7 +331,7 @@ long vm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64
 	return (long)to;
 }
 
-uint64_t vm_brk(uint64_t want)
+static uint64_t vm_brk_locked(uint64_t want)
 {
 	uint64_t cur = ALIGN_UP(brk_cur, PAGE_SIZE), next = ALIGN_UP(want, PAGE_SIZE);
 
@@ -341,7 +357,7 @@ uint64_t vm_stack_init(void)
 	return VM_STACK_TOP;
 }
 
-int vm_fault(uint64_t addr, uint64_t error)
+static int vm_fault_locked(uint64_t addr, uint64_t error)
 {
 	struct vma *v = find_vma(addr);
 	uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE), f;
@@ -353,6 +369,8 @@ int vm_fault(uint64_t addr, uint64_t error)
 	    ((error & 16) && !(v->prot & PROT_EXEC)))
 		return -EFAULT;
 	e = paging_entry(page, true);
+	if (e && (*e & PTE_P))
+		return 0; /* another CPU mapped it while we waited for the lock */
 	if (!e || !(f = frame_alloc()))
 		return -ENOMEM;
 	*e = f | PTE_P | prot_flags(v->prot);
@@ -360,7 +378,7 @@ int vm_fault(uint64_t addr, uint64_t error)
 	return 0;
 }
 
-bool vm_user_ok(uint64_t addr, uint64_t len, bool write)
+static bool vm_user_ok_locked(uint64_t addr, uint64_t len, bool write)
 {
 	uint64_t end = addr + len;
 
@@ -378,4 +396,54 @@ bool vm_user_ok(uint64_t addr, uint64_t len, bool write)
 		}
 	}
 	return true;
+}
+
+/* The public entry points: each holds vm_lock for its whole work. */
+#define LOCKED(type, call)                 \
+	do {                               \
+		type r_;                   \
+		spin_lock(&vm_lock);       \
+		r_ = call;                 \
+		spin_unlock(&vm_lock);     \
+		return r_;                 \
+	} while (0)
+
+long vm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
+{
+	LOCKED(long, vm_mmap_locked(addr, len, prot, flags));
+}
+
+long vm_munmap(uint64_t addr, uint64_t len)
+{
+	LOCKED(long, vm_munmap_locked(addr, len));
+}
+
+long vm_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+	LOCKED(long, vm_mprotect_locked(addr, len, prot));
+}
+
+long vm_madvise(uint64_t addr, uint64_t len, int advice)
+{
+	LOCKED(long, vm_madvise_locked(addr, len, advice));
+}
+
+long vm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr)
+{
+	LOCKED(long, vm_mremap_locked(old, oldlen, newlen, flags, new_addr));
+}
+
+uint64_t vm_brk(uint64_t want)
+{
+	LOCKED(uint64_t, vm_brk_locked(want));
+}
+
+int vm_fault(uint64_t addr, uint64_t error)
+{
+	LOCKED(int, vm_fault_locked(addr, error));
+}
+
+bool vm_user_ok(uint64_t addr, uint64_t len, bool write)
+{
+	LOCKED(bool, vm_user_ok_locked(addr, len, write));
 }

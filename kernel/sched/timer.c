@@ -1,87 +1,79 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tickless timer queue. Callers run with interrupts off (system calls
- * and interrupt handlers do), which is what keeps the list consistent on
- * one CPU; the scheduler issue adds a lock for several.
+ * The tickless timer queues, one per CPU with its own lock. Callers run with
+ * interrupts off (system calls and interrupt handlers do).
  */
+#include "arch.h"
 #include "clock.h"
 #include "irq.h"
 #include "log.h"
 #include "timer.h"
 
-static struct timer *queue;
-
-static void rearm(void)
+/* Arm this CPU's APIC timer for the head of its queue (lock held). */
+static void rearm(struct cpu *c)
 {
-	apic_timer_arm(queue ? MAX(queue->deadline, 1) : 0);
+	apic_timer_arm(c->timers ? MAX(c->timers->deadline, 1) : 0);
 }
 
 void timer_start(struct timer *t, uint64_t deadline, void (*fn)(struct timer *t))
 {
-	struct timer **pp = &queue;
+	struct cpu *c = this_cpu();
+	struct timer **pp = &c->timers;
 
 	if (t->armed)
 		timer_stop(t);
+	spin_lock(&c->timer_lock);
 	t->deadline = deadline;
 	t->fn = fn;
+	t->cpu = c->id;
 	t->armed = true;
 	while (*pp && (*pp)->deadline <= deadline)
 		pp = &(*pp)->next;
 	t->next = *pp;
 	*pp = t;
-	if (queue == t)
-		rearm();
+	if (c->timers == t)
+		rearm(c);
+	spin_unlock(&c->timer_lock);
 }
 
 void timer_stop(struct timer *t)
 {
-	for (struct timer **pp = &queue; *pp; pp = &(*pp)->next) {
+	struct cpu *c = &cpus[t->cpu];
+
+	spin_lock(&c->timer_lock);
+	for (struct timer **pp = &c->timers; t->armed && *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
 			t->armed = false;
-			if (pp == &queue)
-				rearm();
-			return;
+			/* Another CPU's APIC timer may fire early; its handler
+			 * just re-arms for its real head. */
+			if (pp == &c->timers && c == this_cpu())
+				rearm(c);
+			break;
 		}
 	}
+	spin_unlock(&c->timer_lock);
 }
 
-/* Run every timer that is due, in deadline order, then arm the next. */
+/* Run every timer that is due, in deadline order, then arm the next. The
+ * callbacks run without the queue lock, so they may start timers. */
 static void timer_interrupt(uint8_t vector)
 {
-	uint64_t now = clock_uptime_ns();
+	struct cpu *c = this_cpu();
 
 	(void)vector;
 	apic_eoi();
-	while (queue && queue->deadline <= now) {
-		struct timer *t = queue;
-		queue = t->next;
+	spin_lock(&c->timer_lock);
+	while (c->timers && c->timers->deadline <= clock_uptime_ns()) {
+		struct timer *t = c->timers;
+		c->timers = t->next;
 		t->armed = false;
+		spin_unlock(&c->timer_lock);
 		t->fn(t);
-		now = clock_uptime_ns();
+		spin_lock(&c->timer_lock);
 	}
-	rearm();
-}
-
-struct sleeper {
-	struct timer timer;
-	volatile bool done;
-};
-
-static void wake(struct timer *t)
-{
-	((struct sleeper *)t)->done = true;
-}
-
-void timer_sleep_until(uint64_t deadline)
-{
-	struct sleeper s = { .done = false };
-
-	if (deadline <= clock_uptime_ns())
-		return;
-	timer_start(&s.timer, deadline, wake);
-	while (!s.done)
-		irq_wait();
+	rearm(c);
+	spin_unlock(&c->timer_lock);
 }
 
 /* The self-test behind env=HERMIT_SELFTEST=timers: n timers armed at once
@@ -133,5 +125,5 @@ void timer_selftest(unsigned n)
 void timer_init(void)
 {
 	irq_set_handler(VEC_TIMER, timer_interrupt);
-	pr_debug("timer: tickless queue on the APIC timer (%s)", apic_mode());
+	pr_debug("timer: tickless queues on the APIC timers (%s)", apic_mode());
 }

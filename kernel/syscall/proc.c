@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The process as Linux describes it: one process (pid 1, the only thread
- * for now), root credentials, signal state kept but not yet delivered. */
+/* The process as Linux describes it: one process (pid 1), root
+ * credentials, signal state kept but not yet delivered. */
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/sysinfo.h>
@@ -10,6 +10,7 @@
 #include "log.h"
 #include "power.h"
 #include "random.h"
+#include "sched.h"
 #include "syscall.h"
 
 #define ARCH_SET_GS 0x1001
@@ -40,6 +41,7 @@ SYSCALL(arch_prctl)
 		if (arg[1] >= USER_ADDR_MAX)
 			return -EPERM;
 		cpu_set_fs_base(arg[1]);
+		thread_current()->fs_base = arg[1];
 		return 0;
 	case ARCH_GET_FS:
 		fs = cpu_fs_base();
@@ -52,19 +54,7 @@ SYSCALL(arch_prctl)
 	}
 }
 
-SYSCALL(set_tid_address)
-{
-	(void)arg;
-	return 1;
-}
-
 SYSCALL(getpid)
-{
-	(void)arg;
-	return 1;
-}
-
-SYSCALL(gettid)
 {
 	(void)arg;
 	return 1;
@@ -126,10 +116,9 @@ SYSCALL(getrandom)
 	return (long)len;
 }
 
-SYSCALL(sched_yield)
+bool signal_ignored(int sig)
 {
-	(void)arg;
-	return 0;
+	return sig >= 1 && sig <= NSIG_MAX && actions[sig - 1].handler == (uint64_t)SIG_IGN;
 }
 
 SYSCALL(rt_sigaction)
@@ -179,11 +168,6 @@ SYSCALL(rt_sigprocmask)
 		return -EFAULT;
 	}
 	return 0;
-}
-
-SYSCALL(exit)
-{
-	power_exit((int)arg[0]);
 }
 
 SYSCALL(exit_group)

@@ -5,7 +5,7 @@
 #include <sys/time.h>
 #include "clock.h"
 #include "syscall.h"
-#include "timer.h"
+#include "sched.h"
 
 #define NSEC 1000000000ull
 
@@ -91,8 +91,8 @@ static long get_ts(uint64_t uts, uint64_t *ns)
 	return 0;
 }
 
-/* Sleep until the clock `id` reaches `until` (ns), halted on the timer
- * queue. */
+/* Sleep until the clock `id` reaches `until` (ns): the thread blocks on
+ * the timer queue and the CPU runs others or halts. */
 static void sleep_until(uint64_t id, uint64_t until)
 {
 	uint64_t now = 0;
@@ -101,7 +101,7 @@ static void sleep_until(uint64_t id, uint64_t until)
 	if (until <= now)
 		return;
 	uint64_t mono = clock_uptime_ns(), d = until - now;
-	timer_sleep_until(mono + d < mono ? UINT64_MAX : mono + d);
+	sched_sleep_until(mono + d < mono ? UINT64_MAX : mono + d);
 }
 
 SYSCALL(nanosleep)

@@ -155,7 +155,7 @@ gdb_screen_run() {
 		--qemu -gdb --qemu "unix:$T/$name.gdb,server=on,wait=off" "$img" "$@" \
 		>"$OUT" 2>&1 </dev/null &
 	pid=$!
-	for _ in $(seq 100); do [[ -S $T/$name.gdb ]] && break; sleep 0.1; done
+	for _ in $(seq 300); do [[ -S $T/$name.gdb ]] && break; sleep 0.1; done
 	timeout -k 5 100 gdb -q -batch -nx "$img" -ex "target remote $T/$name.gdb" \
 		-ex 'break power_exit' -ex continue \
 		-ex "dump binary memory $T/$name.bin 0xb8000 0xb8fa0" -ex detach \

@@ -22,6 +22,8 @@ enum {
 	LAPIC_TPR = 0x80,
 	LAPIC_EOI = 0xb0,
 	LAPIC_SVR = 0xf0,
+	LAPIC_ICR_LO = 0x300,
+	LAPIC_ICR_HI = 0x310,
 	LAPIC_LVT_TIMER = 0x320,
 	LAPIC_LVT_LINT0 = 0x350,
 	LAPIC_LVT_LINT1 = 0x360,
@@ -93,6 +95,46 @@ void apic_timer_arm(uint64_t deadline_ns)
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)MAX(1, MIN(ticks, 0xffffffffull)));
 }
 
+#define ICR_PENDING (1u << 12)
+#define ICR_ASSERT (1u << 14)
+#define ICR_INIT (5u << 8)
+#define ICR_STARTUP (6u << 8)
+#define ICR_ALL_BUT_SELF (3u << 18)
+
+static void icr_write(uint32_t apic_id, uint32_t lo)
+{
+	if (x2apic) {
+		wrmsr(0x830, (uint64_t)apic_id << 32 | lo);
+		return;
+	}
+	mmio[LAPIC_ICR_HI / 4] = apic_id << 24;
+	mmio[LAPIC_ICR_LO / 4] = lo;
+	while (mmio[LAPIC_ICR_LO / 4] & ICR_PENDING)
+		cpu_relax();
+}
+
+void apic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	icr_write(apic_id, ICR_ASSERT | vector);
+}
+
+void apic_send_ipi_others(uint8_t vector)
+{
+	icr_write(0, ICR_ASSERT | ICR_ALL_BUT_SELF | vector);
+}
+
+void apic_start_ap(uint32_t apic_id, uint8_t page)
+{
+	uint64_t t = clock_uptime_ns();
+
+	icr_write(apic_id, ICR_INIT | ICR_ASSERT);
+	clock_spin_until(t + 10000000); /* 10 ms, as the MP spec asks */
+	for (int i = 0; i < 2; i++) {
+		icr_write(apic_id, ICR_STARTUP | page);
+		clock_spin_until(clock_uptime_ns() + 200000);
+	}
+}
+
 const char *apic_mode(void)
 {
 	return tsc_deadline ? "TSC-deadline" : "one-shot";
@@ -100,6 +142,7 @@ const char *apic_mode(void)
 
 void apic_init(void)
 {
+	static bool calibrated;
 	struct cpuid_regs r = cpuid(1, 0);
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
@@ -118,7 +161,10 @@ void apic_init(void)
 	if (tsc_deadline) {
 		lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
 	} else {
-		apic_khz = calibrate();
+		if (!calibrated)
+			apic_khz = calibrate();
+		calibrated = true;
+		lapic_write(LAPIC_TIMER_DIV, 0xb);
 		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
 	}
 	pr_debug("apic: %s, id %u, timer %s%s", x2apic ? "x2APIC" : "xAPIC", apic_id(),

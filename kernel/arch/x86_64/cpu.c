@@ -3,12 +3,25 @@
 #include "arch.h"
 #include "cpu.h"
 #include "log.h"
+#include "sched.h"
 
 extern char syscall_entry[];
 extern char boot_stack_guard[], boot_stack[], boot_stack_top[];
 
-static struct cpu boot_cpu;
+struct cpu cpus[MAX_CPUS];
+uint32_t ncpus = 1;
 static GUARDED_STACK(main_kstack, KSTACK_SIZE);
+static GUARDED_STACK(bsp_ist[7], KSTACK_SIZE);
+
+static const char *const ist_names[7] = {
+	"IST1 stack (interrupts)", "IST2 stack (#DF)", "IST3 stack (NMI)", "IST4 stack (#MC)",
+	"IST5 stack (#PF)",	   "IST6 stack (#GP)", "IST7 stack (#SS)",
+};
+
+uint64_t cpu_main_kstack_top(void)
+{
+	return (uint64_t)main_kstack.stack + KSTACK_SIZE;
+}
 
 /* The 8259 PICs still route the PIT to vector 8 (#DF) after the BIOS:
  * move them out of the exception range and mask every line. */
@@ -32,6 +45,9 @@ static void pic_disable(void)
  * QEMU 7.2's TCG hangs on the CR4.OSXSAVE write with the seed's
  * `-cpu qemu64,...,xsave` (XSAVE without AVX), and gains nothing there.
  */
+static bool use_xsave;
+static uint64_t fpu_size = 512;
+
 void fpu_init(void)
 {
 	struct cpuid_regs r = cpuid(1, 0);
@@ -41,8 +57,32 @@ void fpu_init(void)
 	if ((r.ecx & CPUID1_ECX_XSAVE) && (r.ecx & CPUID1_ECX_AVX)) {
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 		xsetbv(0, 7); /* x87, SSE, AVX */
+		use_xsave = true;
+		fpu_size = MAX(cpuid(0xd, 0).ebx, 576u);
 	}
 	__asm__ volatile("fninit");
+}
+
+uint64_t fpu_area_size(void)
+{
+	return fpu_size;
+}
+
+/* The app's FPU/SSE/AVX registers of a thread being switched out or in. */
+void fpu_save(struct thread *t)
+{
+	if (use_xsave)
+		__asm__ volatile("xsave64 (%0)" : : "r"(t->fpu), "a"(7), "d"(0) : "memory");
+	else
+		__asm__ volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
+}
+
+void fpu_restore(struct thread *t)
+{
+	if (use_xsave)
+		__asm__ volatile("xrstor64 (%0)" : : "r"(t->fpu), "a"(7), "d"(0) : "memory");
+	else
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(t->fpu) : "memory");
 }
 
 static bool use_fsgsbase;
@@ -52,11 +92,14 @@ static bool use_fsgsbase;
 static void fsgsbase_init(void)
 {
 #ifdef HERMIT_FEATURE_FSGSBASE
+	bool boot = !use_fsgsbase && this_cpu()->id == 0;
+
 	if (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & CPUID7_EBX_FSGSBASE)) {
 		write_cr4(read_cr4() | CR4_FSGSBASE);
 		use_fsgsbase = true;
-		pr_info("fsgsbase: FS base through RDFSBASE/WRFSBASE");
-	} else {
+		if (boot)
+			pr_info("fsgsbase: FS base through RDFSBASE/WRFSBASE");
+	} else if (boot) {
 		pr_info("fsgsbase: this CPU has no FSGSBASE; FS base through the MSR");
 	}
 #endif
@@ -88,14 +131,32 @@ void syscall_init(void)
 	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
 }
 
+/* The per-CPU part of CPU set-up, for an application processor. */
+void cpu_init_ap(struct cpu *c, const uint64_t ist[7])
+{
+	gdt_init(c, ist);
+	idt_load();
+	fpu_init();
+	fsgsbase_init();
+	syscall_init();
+}
+
 void cpu_init(void)
 {
 	stack_register("boot stack", (uint64_t)boot_stack_guard, (uint64_t)boot_stack,
 		       (uint64_t)boot_stack_top);
-	stack_register("kernel stack", (uint64_t)main_kstack.guard, (uint64_t)main_kstack.stack,
-		       (uint64_t)main_kstack.stack + KSTACK_SIZE);
-	gdt_init(&boot_cpu);
-	boot_cpu.kstack_top = (uint64_t)main_kstack.stack + KSTACK_SIZE;
+	uint64_t ist[7];
+
+	stack_register("kernel stack of the main thread", (uint64_t)main_kstack.guard,
+		       (uint64_t)main_kstack.stack, (uint64_t)main_kstack.stack + KSTACK_SIZE);
+	for (int i = 0; i < 7; i++) {
+		ist[i] = (uint64_t)bsp_ist[i].stack + KSTACK_SIZE;
+		stack_register(ist_names[i], (uint64_t)bsp_ist[i].guard,
+			       (uint64_t)bsp_ist[i].stack, ist[i]);
+	}
+	gdt_init(&cpus[0], ist);
+	cpus[0].kstack_top = cpu_main_kstack_top();
+	cpus[0].online = 1;
 	idt_init();
 	pic_disable();
 	fpu_init();

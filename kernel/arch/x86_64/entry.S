@@ -9,11 +9,32 @@
 hermit_entry:
 	cli
 	cld
+	test %rsi, %rsi
+	jnz uhyve_ap
 	lea boot_stack_top(%rip), %rsp
 	xor %ebp, %ebp
 	call kernel_main
 1:	hlt
 	jmp 1b
+
+/* uhyve starts every vCPU here at once. The others wait for the boot CPU
+ * to release them one by one (smp.c), then move to the kernel's page
+ * tables and their kernel stack. */
+uhyve_ap:
+	mov smp_release(%rip), %rax
+	cmp %rsi, %rax
+	je 2f
+	pause
+	jmp uhyve_ap
+2:	mov ap_cr3(%rip), %rax
+	mov %rax, %cr3
+	lea ap_stacks(%rip), %rax
+	mov (%rax,%rsi,8), %rsp
+	xor %ebp, %ebp
+	mov %rsi, %rdi
+	call ap_start
+3:	hlt
+	jmp 3b
 	.size hermit_entry, . - hermit_entry
 
 /* arch_enter_app(entry, sp): start the app with the register state a Linux
@@ -23,7 +44,7 @@ hermit_entry:
 arch_enter_app:
 	mov %rdi, %rax
 	mov %rsi, %rsp
-	pushq $0x2 /* reserved bit 1; interrupts stay off until a driver needs them */
+	pushq $0x202 /* IF: the app runs with interrupts on (preemption) */
 	popfq
 	xor %ebx, %ebx
 	xor %ecx, %ecx

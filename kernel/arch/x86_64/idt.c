@@ -37,13 +37,18 @@ static uint8_t ist_for(int vec)
 	}
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint64_t base;
 	} d = { sizeof(idt) - 1, (uint64_t)idt };
 
+	__asm__ volatile("lidt %0" : : "m"(d));
+}
+
+void idt_init(void)
+{
 	for (int v = 0; v < 256; v++) {
 		uint64_t h = (uint64_t)isr_stubs + 16 * v;
 		idt[v] = (struct idt_gate){
@@ -55,5 +60,5 @@ void idt_init(void)
 			.off2 = h >> 32,
 		};
 	}
-	__asm__ volatile("lidt %0" : : "m"(d));
+	idt_load();
 }

@@ -3,6 +3,9 @@
  * Exception and interrupt entry. Every vector enters on an IST stack (the
  * IDT says which), so the CPU never pushes onto the interrupted stack: in
  * ring 0 that would overwrite the app's red zone (DESIGN.md D2).
+ * An interrupted app's frame is then moved to its thread's kernel stack
+ * (trap_enter), where the handler may switch threads (preemption) while
+ * the IST stack is free for the next interrupt.
  * Each stub is 16 bytes: it pushes a zero error code where the CPU pushes
  * none, then the vector, and joins isr_common.
  */
@@ -43,6 +46,9 @@ isr_common:
 	push %r14
 	push %r15
 	cld
+	mov %rsp, %rdi
+	call trap_enter /* off the IST stack when the app was interrupted */
+	mov %rax, %rsp
 	mov %rsp, %rdi
 	call trap_dispatch
 	pop %r15

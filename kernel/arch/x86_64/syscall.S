@@ -31,6 +31,8 @@ syscall_entry:
 	push %rax    /* the call number */
 	mov %rsp, %rdi
 	call syscall_dispatch
+	.global syscall_exit
+syscall_exit:
 	add $8, %rsp
 	pop %r15
 	pop %r14

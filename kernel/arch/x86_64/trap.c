@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mm.h"
 #include "power.h"
+#include "sched.h"
 #include "trap.h"
 
 #define SIGFPE 8
@@ -59,6 +60,9 @@ static void print_cause(struct trap_frame *f, uint64_t cr2)
 	else if ((s = stack_for_guard(cr2)))
 		kprintf("  cause: stack overflow: %p is in the guard below the %s (%p-%p)\n",
 			(void *)cr2, s->name, (void *)s->base, (void *)s->top);
+	else if (kstack_in_guard(cr2))
+		kprintf("  cause: kernel stack overflow: %p is in the guard below a thread's kernel stack\n",
+			(void *)cr2);
 	else if (cr2 >= VM_BRK_BASE && cr2 < VM_STACK_TOP)
 		kprintf("  cause: no app memory area allows this access\n");
 }
@@ -181,15 +185,41 @@ bool irq_dispatch(uint8_t vector)
 	return true;
 }
 
+/* Was the app running (not kernel code on the thread's own stack, not an
+ * idle thread) when this trap came? */
+static bool from_app(const struct trap_frame *f)
+{
+	struct thread *t = this_cpu()->current;
+
+	return t && !t->idle && !(f->rsp <= t->kstack_top && f->rsp > t->kstack_top - KSTACK_SIZE);
+}
+
+/* Called on the IST stack: an interrupted app's frame moves to the top of
+ * its thread's kernel stack, so that the handler may switch threads and the
+ * IST stack is free again. Faults that must not move (#DF, NMI, #MC) stay. */
+struct trap_frame *trap_enter(struct trap_frame *f)
+{
+	struct trap_frame *k;
+
+	if (f->vector == 2 || f->vector == 8 || f->vector == 18 || !from_app(f))
+		return f;
+	k = (struct trap_frame *)(this_cpu()->current->kstack_top - sizeof(*k));
+	*k = *f;
+	return k;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	struct cpu *c = this_cpu();
+	bool app = from_app(f);
 
 	if (f->vector >= 32) {
 		if (f->vector != VEC_SPURIOUS && !irq_dispatch(f->vector)) {
 			pr_warn("unexpected interrupt, vector %lu", f->vector);
 			apic_eoi();
 		}
+		if (app)
+			sched_preempt_point();
 		return;
 	}
 	c->fault_depth++;

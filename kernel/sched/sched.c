@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/* Threads and the scheduler (see sched.h for the model). */
+#include <errno.h>
+#include "clock.h"
+#include "cpu.h"
+#include "irq.h"
+#include "log.h"
+#include "mm.h"
+#include "power.h"
+#include "sched.h"
+
+#define SLICE_NS 10000000ull
+
+static struct spinlock threads_lock;
+static struct thread *all_threads;
+static int next_tid = 1, live_threads;
+static struct timer slice_timers[MAX_CPUS];
+
+struct thread *thread_current(void)
+{
+	return this_cpu()->current;
+}
+
+static uint64_t online_mask(void)
+{
+	uint64_t m = 0;
+
+	for (uint32_t i = 0; i < MAX_CPUS; i++)
+		if (cpus[i].online)
+			m |= 1ull << i;
+	return m;
+}
+
+struct thread *thread_alloc(void)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->fpu_alloc = kzalloc(fpu_area_size() + 64);
+	t->kstack_top = kstack_alloc();
+	if (!t->fpu_alloc || !t->kstack_top) {
+		if (t->kstack_top)
+			kstack_free(t->kstack_top);
+		kfree(t->fpu_alloc);
+		kfree(t);
+		return NULL;
+	}
+	t->fpu = (uint8_t *)ALIGN_UP((uint64_t)t->fpu_alloc, 64);
+	t->own_kstack = true;
+	t->affinity = ~0ull;
+	spin_lock(&threads_lock);
+	t->tid = next_tid++;
+	t->all_next = all_threads;
+	all_threads = t;
+	live_threads++;
+	spin_unlock(&threads_lock);
+	return t;
+}
+
+void thread_free(struct thread *t)
+{
+	if (t->own_kstack)
+		kstack_free(t->kstack_top);
+	kfree(t->fpu_alloc);
+	kfree(t);
+}
+
+struct thread *thread_find(int tid)
+{
+	struct thread *t;
+
+	spin_lock(&threads_lock);
+	for (t = all_threads; t && t->tid != tid; t = t->all_next)
+		;
+	spin_unlock(&threads_lock);
+	return t;
+}
+
+int thread_count(void)
+{
+	return live_threads;
+}
+
+/* Run-queue helpers: the CPU's rq_lock is held. */
+static void rq_push(struct cpu *c, struct thread *t)
+{
+	t->next = NULL;
+	if (c->rq_tail)
+		c->rq_tail->next = t;
+	else
+		c->rq_head = t;
+	c->rq_tail = t;
+	c->rq_len++;
+}
+
+static struct thread *rq_pop(struct cpu *c)
+{
+	struct thread *t = c->rq_head;
+
+	if (t) {
+		c->rq_head = t->next;
+		if (!c->rq_head)
+			c->rq_tail = NULL;
+		c->rq_len--;
+	}
+	return t;
+}
+
+static void slice_expired(struct timer *t)
+{
+	(void)t;
+	this_cpu()->need_resched = 1;
+}
+
+/* Tickless: a slice timer runs only while someone waits for this CPU. */
+static void update_slice(struct cpu *c)
+{
+	struct timer *s = &slice_timers[c->id];
+
+	if (c->rq_len && c->current != c->idle) {
+		if (!s->armed)
+			timer_start(s, clock_uptime_ns() + SLICE_NS, slice_expired);
+	} else if (s->armed) {
+		timer_stop(s);
+	}
+}
+
+void sched_finish_switch(struct thread *prev)
+{
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	if (prev->state == T_EXITED)
+		thread_free(prev);
+}
+
+void schedule(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *prev = c->current, *next;
+
+	spin_lock(&c->rq_lock);
+	c->need_resched = 0;
+	if (prev->state == T_RUNNING && !prev->idle) {
+		prev->state = T_RUNNABLE;
+		rq_push(c, prev);
+	}
+	next = rq_pop(c);
+	if (!next)
+		next = c->idle;
+	next->state = T_RUNNING;
+	next->cpu = c->id;
+	if (next == prev) {
+		spin_unlock(&c->rq_lock);
+		update_slice(c);
+		return;
+	}
+	c->current = next;
+	c->kstack_top = next->kstack_top;
+	spin_unlock(&c->rq_lock);
+	update_slice(c);
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE)) {
+		cpu_relax();
+		tlb_poll();
+	}
+	next->on_cpu = 1;
+	if (!prev->idle) {
+		prev->fs_base = cpu_fs_base();
+		fpu_save(prev);
+	}
+	if (!next->idle) {
+		cpu_set_fs_base(next->fs_base);
+		fpu_restore(next);
+	}
+	sched_finish_switch(switch_to(prev, &prev->ctx, next->ctx));
+}
+
+void sched_preempt_point(void)
+{
+	if (this_cpu()->need_resched)
+		schedule();
+}
+
+/* Pick the CPU for a thread that becomes runnable: its last one if
+ * allowed and not busier than an idle alternative. */
+static struct cpu *pick_cpu(struct thread *t)
+{
+	uint64_t allowed = t->affinity & online_mask();
+	struct cpu *best = NULL;
+
+	if (!allowed)
+		allowed = online_mask();
+	if ((allowed >> t->cpu) & 1) {
+		best = &cpus[t->cpu];
+		if (best->current == best->idle && !best->rq_len)
+			return best;
+	}
+	for (uint32_t i = 0; i < MAX_CPUS; i++) {
+		struct cpu *c = &cpus[i];
+		if (!((allowed >> i) & 1))
+			continue;
+		uint32_t load = c->rq_len + (c->current != c->idle);
+		if (!best || load < best->rq_len + (best->current != best->idle))
+			best = c;
+	}
+	return best;
+}
+
+static void enqueue(struct thread *t)
+{
+	struct cpu *c = pick_cpu(t), *me = this_cpu();
+
+	spin_lock(&c->rq_lock);
+	t->cpu = c->id;
+	rq_push(c, t);
+	spin_unlock(&c->rq_lock);
+	if (c != me)
+		apic_send_ipi(c->apic_id, VEC_RESCHED);
+	else if (c->current == c->idle)
+		c->need_resched = 1;
+	else
+		update_slice(c);
+}
+
+void sched_wakeup(struct thread *t, int result)
+{
+	int blocked = T_BLOCKED;
+
+	if (!__atomic_compare_exchange_n(&t->state, &blocked, T_RUNNABLE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return;
+	t->wake_result = result;
+	enqueue(t);
+}
+
+void sched_start(struct thread *t)
+{
+	t->state = T_RUNNABLE;
+	enqueue(t);
+}
+
+static void timed_out(struct timer *tm)
+{
+	sched_wakeup((struct thread *)((char *)tm - __builtin_offsetof(struct thread, timer)),
+		     -ETIMEDOUT);
+}
+
+int sched_block(struct spinlock *held, uint64_t deadline)
+{
+	struct thread *t = thread_current();
+
+	t->wake_result = 0;
+	t->state = T_BLOCKED;
+	if (deadline)
+		timer_start(&t->timer, deadline, timed_out);
+	if (held)
+		spin_unlock(held);
+	schedule();
+	if (deadline)
+		timer_stop(&t->timer);
+	return t->wake_result;
+}
+
+void sched_sleep_until(uint64_t deadline)
+{
+	if (deadline > clock_uptime_ns())
+		sched_block(NULL, deadline);
+}
+
+void sched_migrate(void)
+{
+	struct thread *t = thread_current();
+
+	t->state = T_BLOCKED;
+	sched_wakeup(t, 0);
+	schedule();
+}
+
+noreturn void sched_exit_thread(int code)
+{
+	struct thread *t = thread_current();
+	int left;
+
+	spin_lock(&threads_lock);
+	for (struct thread **pp = &all_threads; *pp; pp = &(*pp)->all_next) {
+		if (*pp == t) {
+			*pp = t->all_next;
+			break;
+		}
+	}
+	left = --live_threads;
+	spin_unlock(&threads_lock);
+	if (!left)
+		power_exit(code);
+	t->state = T_EXITED;
+	schedule();
+	panic("an exited thread was scheduled");
+}
+
+/* Move one runnable thread from the busiest other CPU to this one. */
+static bool steal(struct cpu *me)
+{
+	struct cpu *victim = NULL;
+
+	for (uint32_t i = 0; i < MAX_CPUS; i++)
+		if (cpus[i].online && &cpus[i] != me &&
+		    cpus[i].rq_len > (victim ? victim->rq_len : 0))
+			victim = &cpus[i];
+	if (!victim)
+		return false;
+	spin_lock(&victim->rq_lock);
+	struct thread **pp = &victim->rq_head, *t = NULL, *prev = NULL;
+	for (; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (((*pp)->affinity >> me->id) & 1) {
+			t = *pp;
+			*pp = t->next;
+			if (victim->rq_tail == t)
+				victim->rq_tail = prev;
+			victim->rq_len--;
+			break;
+		}
+	}
+	spin_unlock(&victim->rq_lock);
+	if (!t)
+		return false;
+	spin_lock(&me->rq_lock);
+	t->cpu = me->id;
+	rq_push(me, t);
+	spin_unlock(&me->rq_lock);
+	return true;
+}
+
+noreturn void sched_idle(void)
+{
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		if (c->rq_len || steal(c)) {
+			schedule();
+			continue;
+		}
+		c->halted = 1;
+		if (!c->rq_len && !c->need_resched)
+			irq_wait();
+		c->halted = 0;
+		c->need_resched = 0;
+	}
+}
+
+static void resched_ipi(uint8_t vector)
+{
+	struct cpu *c = this_cpu();
+
+	(void)vector;
+	apic_eoi();
+	if (c->current == c->idle)
+		c->need_resched = 1;
+	else
+		update_slice(c);
+}
+
+/* Make the boot context the main thread (tid 1) and give this CPU its
+ * idle thread. */
+void sched_init(void)
+{
+	struct thread *main = kzalloc(sizeof(*main));
+
+	if (!main)
+		panic("sched: out of memory");
+	main->fpu_alloc = kzalloc(fpu_area_size() + 64);
+	main->fpu = (uint8_t *)ALIGN_UP((uint64_t)main->fpu_alloc, 64);
+	main->kstack_top = cpu_main_kstack_top();
+	main->affinity = ~0ull;
+	main->tid = next_tid++;
+	main->state = T_RUNNING;
+	main->on_cpu = 1;
+	all_threads = main;
+	live_threads = 1;
+	this_cpu()->current = main;
+	sched_init_cpu(this_cpu());
+	irq_set_handler(VEC_RESCHED, resched_ipi);
+}
+
+/* The idle thread of CPU c: runs sched_idle on a fresh kernel stack (the
+ * boot CPU) or on the stack the CPU came up on (the others). */
+struct thread *sched_make_idle(struct cpu *c, bool running)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+
+	if (!t)
+		panic("sched: out of memory for an idle thread");
+	t->idle = true;
+	t->tid = 0;
+	t->cpu = c->id;
+	t->affinity = 1ull << c->id;
+	if (running) {
+		t->state = T_RUNNING;
+		t->on_cpu = 1;
+	} else {
+		uint64_t *sp;
+		t->kstack_top = kstack_alloc();
+		if (!t->kstack_top)
+			panic("sched: out of memory for an idle stack");
+		t->own_kstack = true;
+		sp = (uint64_t *)t->kstack_top;
+		*--sp = (uint64_t)thread_first_start;
+		for (int i = 0; i < 6; i++)
+			*--sp = 0;
+		t->ctx = (uint64_t)sp;
+		t->state = T_RUNNABLE;
+	}
+	c->idle = t;
+	return t;
+}
+
+void sched_init_cpu(struct cpu *c)
+{
+	if (!c->idle)
+		sched_make_idle(c, c->current == NULL);
+	if (!c->current)
+		c->current = c->idle;
+}
