@@ -5,14 +5,21 @@
  * buffer it names goes through guest_ptr() first, and a bad one ends the
  * guest with a message naming the call (HC_ERROR), never uhyve itself.
  * Structs are copied in and out with memcpy: the guest controls alignment.
+ * Several vCPU threads call in at once: a WRITE holds the console lock for
+ * the whole call, so that one call's output is never split by another's.
  */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "uhyve.h"
+
+static pthread_mutex_t hc_console = PTHREAD_MUTEX_INITIALIZER;
 
 const char *hc_name(unsigned call)
 {
@@ -90,10 +97,25 @@ static int hc_write(const struct hc_env *env, uint32_t arg, char *err)
 		buf = hc_ptr(env, UHYVE_HC_WRITE, "buffer", w.buf, w.len, err);
 		if (!buf)
 			return HC_ERROR;
+		pthread_mutex_lock(&hc_console);
 		w.ret = hc_write_all(w.fd == 1 ? env->out_fd : env->err_fd, buf, w.len);
+		pthread_mutex_unlock(&hc_console);
 	}
 	memcpy(p + offsetof(struct uhyve_write, ret), &w.ret, sizeof(w.ret));
 	return HC_CONTINUE;
+}
+
+/* Wait until env->in_fd has input (or EOF) with env->wait_mask in force;
+ * 0, or -errno (-EINTR: the guest is ending). */
+static int hc_wait_input(const struct hc_env *env)
+{
+	struct pollfd p = {.fd = env->in_fd, .events = POLLIN};
+
+	if (!env->wait_mask)
+		return 0;
+	if (ppoll(&p, 1, NULL, env->wait_mask) < 0)
+		return -errno;
+	return 0;
 }
 
 static int hc_read(const struct hc_env *env, uint32_t arg, char *err)
@@ -112,10 +134,14 @@ static int hc_read(const struct hc_env *env, uint32_t arg, char *err)
 		buf = hc_ptr(env, UHYVE_HC_READ, "buffer", r.buf, r.len, err);
 		if (!buf)
 			return HC_ERROR;
-		do
-			n = read(env->in_fd, buf, r.len);
-		while (n < 0 && errno == EINTR);
-		r.ret = n < 0 ? -errno : n;
+		n = hc_wait_input(env);
+		if (n == 0) {
+			do
+				n = read(env->in_fd, buf, r.len);
+			while (n < 0 && errno == EINTR);
+			n = n < 0 ? -errno : n;
+		}
+		r.ret = n;
 	}
 	memcpy(p + offsetof(struct uhyve_read, ret), &r.ret, sizeof(r.ret));
 	return HC_CONTINUE;

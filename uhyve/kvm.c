@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The VM and its one vCPU on the Linux KVM API: in-kernel interrupt
- * controllers and PIT, guest RAM at guest-physical 0, and a vCPU that
- * starts directly in 64-bit mode at the kernel's entry (no real mode, no
- * INIT/SIPI), as boot_info.h's entry contract says.
+ * The VM and its vCPUs on the Linux KVM API: in-kernel interrupt
+ * controllers (a LAPIC per vCPU, IOAPIC, PIC) and PIT, guest RAM at
+ * guest-physical 0, and vCPUs that all start directly in 64-bit mode at the
+ * kernel's entry (no real mode, no INIT/SIPI), as boot_info.h's entry
+ * contract says: vCPU n has APIC id n and enters with RSI = n.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,20 +43,18 @@ static int vm_fail(char *err, const char *what)
 	return -1;
 }
 
-/* Open /dev/kvm, create the VM and its devices, and plug in guest RAM. */
-int vm_create(struct vm *vm, struct guest *g, char *err)
+/* Fill err with "vCPU id: what: why" from errno; returns -1. */
+static int vcpu_fail(char *err, unsigned id, const char *what)
 {
-	struct kvm_userspace_memory_region region = {
-	    .slot = 0,
-	    .guest_phys_addr = 0,
-	    .memory_size = g->size,
-	    .userspace_addr = (uint64_t)(uintptr_t)g->mem,
-	};
-	struct kvm_pit_config pit = {0};
-	int n;
+	snprintf(err, ERRLEN, "vCPU %u: %s: %s", id, what, strerror(errno));
+	return -1;
+}
 
+/* Open /dev/kvm and check its API version. */
+int vm_open(struct vm *vm, char *err)
+{
 	memset(vm, 0, sizeof(*vm));
-	vm->fd = vm->vcpu = -1;
+	vm->fd = -1;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0) {
 		snprintf(err, ERRLEN,
@@ -67,56 +66,97 @@ int vm_create(struct vm *vm, struct guest *g, char *err)
 		snprintf(err, ERRLEN, "/dev/kvm: unexpected KVM API version");
 		return -1;
 	}
+	return 0;
+}
+
+/* How many vCPUs this host's KVM allows in one VM (the KVM API's rule:
+ * KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4). */
+unsigned vm_max_cpus(struct vm *vm)
+{
+	int n = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (n <= 0)
+		n = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	return n > 0 ? (unsigned)n : 4;
+}
+
+/* Create vCPU id and map its kvm_run. The in-kernel LAPIC that
+ * KVM_CREATE_IRQCHIP promised comes with it, with APIC id = id. */
+static int vm_create_cpu(struct vm *vm, unsigned id, char *err)
+{
+	struct vcpu *c = &vm->cpus[id];
+
+	c->id = id;
+	c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (c->fd < 0)
+		return vcpu_fail(err, id, "KVM_CREATE_VCPU");
+	c->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (c->run == MAP_FAILED) {
+		c->run = NULL;
+		return vcpu_fail(err, id, "mmap of kvm_run");
+	}
+	return 0;
+}
+
+/* Create the VM (after vm_open), its devices, guest RAM and ncpus vCPUs. */
+int vm_create(struct vm *vm, struct guest *g, unsigned ncpus, char *err)
+{
+	struct kvm_userspace_memory_region region = {
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = g->size,
+	    .userspace_addr = (uint64_t)(uintptr_t)g->mem,
+	};
+	struct kvm_pit_config pit = {0};
+	unsigned i;
+	int n;
+
 	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->fd < 0)
 		return vm_fail(err, "KVM_CREATE_VM");
 	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
 		return vm_fail(err, "KVM_SET_TSS_ADDR");
+	/* Before any vCPU: every vCPU created afterwards gets a LAPIC. */
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return vm_fail(err, "KVM_CREATE_IRQCHIP");
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return vm_fail(err, "KVM_CREATE_PIT2");
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		return vm_fail(err, "KVM_SET_USER_MEMORY_REGION");
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu < 0)
-		return vm_fail(err, "KVM_CREATE_VCPU");
+	vm->cpuid = cpuid_supported(vm->kvm, err);
+	if (!vm->cpuid)
+		return -1;
 	n = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (n < (int)sizeof(struct kvm_run))
 		return vm_fail(err, "KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = (size_t)n;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
-	if (vm->run == MAP_FAILED) {
-		vm->run = NULL;
-		return vm_fail(err, "mmap of the vCPU's kvm_run");
+	vm->cpus = calloc(ncpus, sizeof(*vm->cpus));
+	if (!vm->cpus) {
+		snprintf(err, ERRLEN, "out of memory for %u vCPUs", ncpus);
+		return -1;
 	}
+	vm->ncpus = ncpus;
+	for (i = 0; i < ncpus; i++)
+		vm->cpus[i].fd = -1;
+	for (i = 0; i < ncpus; i++)
+		if (vm_create_cpu(vm, i, err) < 0)
+			return -1;
 	return 0;
 }
 
-/* Give the vCPU what KVM supports of the host's CPUID. */
-static int vm_set_cpuid(struct vm *vm, char *err)
+/* Give vCPU c what KVM supports of the host's CPUID, with its APIC id. */
+static int vm_set_cpuid(struct vm *vm, const struct vcpu *c, char *err)
 {
-	unsigned n = 128;
-	struct kvm_cpuid2 *c;
+	struct kvm_cpuid2 *t = cpuid_for_cpu(vm->cpuid, c->id);
+	int r;
 
-	for (;;) {
-		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-		if (!c)
-			return vm_fail(err, "CPUID");
-		c->nent = n;
-		if (ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, c) == 0)
-			break;
-		free(c);
-		if (errno != E2BIG || n >= 4096)
-			return vm_fail(err, "KVM_GET_SUPPORTED_CPUID");
-		n *= 2;
+	if (!t) {
+		snprintf(err, ERRLEN, "vCPU %u: CPUID: out of memory", c->id);
+		return -1;
 	}
-	if (ioctl(vm->vcpu, KVM_SET_CPUID2, c) < 0) {
-		free(c);
-		return vm_fail(err, "KVM_SET_CPUID2");
-	}
-	free(c);
-	return 0;
+	r = ioctl(c->fd, KVM_SET_CPUID2, t);
+	free(t);
+	return r < 0 ? vcpu_fail(err, c->id, "KVM_SET_CPUID2") : 0;
 }
 
 /* A flat 64-bit segment for selector sel (code or data). */
@@ -138,12 +178,12 @@ static struct kvm_segment vm_segment(uint16_t sel, int code)
 }
 
 /* Long mode with paging (page tables and GDT from guest_setup_paging). */
-static int vm_set_sregs(struct vm *vm, char *err)
+static int vm_set_sregs(const struct vcpu *c, char *err)
 {
 	struct kvm_sregs sr;
 
-	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sr) < 0)
-		return vm_fail(err, "KVM_GET_SREGS");
+	if (ioctl(c->fd, KVM_GET_SREGS, &sr) < 0)
+		return vcpu_fail(err, c->id, "KVM_GET_SREGS");
 	sr.cs = vm_segment(GDT_CODE, 1);
 	sr.ds = sr.es = sr.fs = sr.gs = sr.ss = vm_segment(GDT_DATA, 0);
 	sr.tr.type = 11; /* busy 64-bit TSS: VMX requires a usable TR */
@@ -159,32 +199,39 @@ static int vm_set_sregs(struct vm *vm, char *err)
 	sr.cr3 = LAYOUT_PML4;
 	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	sr.efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
-	if (ioctl(vm->vcpu, KVM_SET_SREGS, &sr) < 0)
-		return vm_fail(err, "KVM_SET_SREGS");
+	if (ioctl(c->fd, KVM_SET_SREGS, &sr) < 0)
+		return vcpu_fail(err, c->id, "KVM_SET_SREGS");
 	return 0;
 }
 
-/* Set up the boot vCPU to enter at entry with RDI=rdi, RSI=0, RSP=rsp. */
-int vm_boot_cpu(struct vm *vm, uint64_t entry, uint64_t rdi, uint64_t rsp, char *err)
+/* Set up vCPU id to enter at entry in 64-bit mode with RDI = rdi,
+ * RSI = id and RSP = its own stack, LAYOUT_STACK(id). It is made runnable
+ * at once: with an in-kernel LAPIC, KVM would otherwise hold every vCPU
+ * but 0 until an INIT/SIPI that nobody sends. */
+int vm_boot_cpu(struct vm *vm, unsigned id, uint64_t entry, uint64_t rdi, char *err)
 {
+	const struct vcpu *c = &vm->cpus[id];
 	struct kvm_regs regs = {
 	    .rip = entry,
 	    .rdi = rdi,
-	    .rsi = 0,
-	    .rsp = rsp,
+	    .rsi = id,
+	    .rsp = LAYOUT_STACK(id),
 	    .rflags = 2,
 	};
 	struct kvm_fpu fpu = {
 	    .fcw = 0x37f, /* the x87 and SSE power-on defaults */
 	    .mxcsr = 0x1f80,
 	};
+	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
 
-	if (vm_set_cpuid(vm, err) < 0 || vm_set_sregs(vm, err) < 0)
+	if (vm_set_cpuid(vm, c, err) < 0 || vm_set_sregs(c, err) < 0)
 		return -1;
-	if (ioctl(vm->vcpu, KVM_SET_FPU, &fpu) < 0)
-		return vm_fail(err, "KVM_SET_FPU");
-	if (ioctl(vm->vcpu, KVM_SET_REGS, &regs) < 0)
-		return vm_fail(err, "KVM_SET_REGS");
+	if (ioctl(c->fd, KVM_SET_FPU, &fpu) < 0)
+		return vcpu_fail(err, id, "KVM_SET_FPU");
+	if (ioctl(c->fd, KVM_SET_REGS, &regs) < 0)
+		return vcpu_fail(err, id, "KVM_SET_REGS");
+	if (ioctl(c->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return vcpu_fail(err, id, "KVM_SET_MP_STATE");
 	return 0;
 }
 
@@ -195,11 +242,11 @@ uint64_t vm_tsc_khz(struct vm *vm)
 
 	if (ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) <= 0)
 		return 0;
-	khz = ioctl(vm->vcpu, KVM_GET_TSC_KHZ, 0);
+	khz = ioctl(vm->cpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	return khz > 0 ? (uint64_t)khz : 0;
 }
 
-/* The guest's TSC now, 0 if unreadable. */
+/* The guest's TSC now (vCPU 0's), 0 if unreadable. */
 uint64_t vm_guest_tsc(struct vm *vm)
 {
 	struct {
@@ -207,34 +254,41 @@ uint64_t vm_guest_tsc(struct vm *vm)
 		struct kvm_msr_entry e;
 	} m = {.hdr.nmsrs = 1, .e.index = MSR_IA32_TSC};
 
-	if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
+	if (ioctl(vm->cpus[0].fd, KVM_GET_MSRS, &m) != 1)
 		return 0;
 	return m.e.data;
 }
 
+/* Close what vm_open and vm_create made; the vCPU threads have ended. */
 void vm_destroy(struct vm *vm)
 {
-	if (vm->run)
-		munmap(vm->run, vm->run_size);
-	if (vm->vcpu >= 0)
-		close(vm->vcpu);
+	unsigned i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		if (vm->cpus[i].run)
+			munmap(vm->cpus[i].run, vm->run_size);
+		if (vm->cpus[i].fd >= 0)
+			close(vm->cpus[i].fd);
+	}
+	free(vm->cpus);
+	free(vm->cpuid);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->kvm >= 0)
 		close(vm->kvm);
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm = vm->fd = vm->vcpu = -1;
+	vm->kvm = vm->fd = -1;
 }
 
-/* Print the vCPU's registers on stderr (for crash reports). */
-void vm_dump_regs(struct vm *vm, const struct image *im)
+/* Print vCPU c's registers on stderr (for crash reports). */
+void vm_dump_regs(const struct vcpu *c, const struct image *im)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	const char *sym = NULL;
 	uint64_t off = 0;
 
-	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) < 0 || ioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0) {
+	if (ioctl(c->fd, KVM_GET_REGS, &r) < 0 || ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
 		fprintf(stderr, "uhyve:   (registers unreadable: %s)\n", strerror(errno));
 		return;
 	}

@@ -16,7 +16,9 @@ _Static_assert(sizeof(struct boot_info) <= LAYOUT_ARGV0 - LAYOUT_BOOT_INFO,
 	       "boot_info overlaps the image path");
 _Static_assert(LAYOUT_PD + 4096 * ((GUEST_MEM_MAX + (1ull << 30) - 1) >> 30) <= LAYOUT_BOOT_INFO,
 	       "page directories overlap boot_info");
-_Static_assert(LAYOUT_END <= HERMIT_IMAGE_BASE, "uhyve's area overlaps the image");
+_Static_assert(LAYOUT_END(CPUS_MAX) <= HERMIT_IMAGE_BASE, "uhyve's area overlaps the image");
+_Static_assert(LAYOUT_STACK_TOP % 16 == 0 && LAYOUT_AP_STACK % 16 == 0,
+	       "vCPU stacks must be 16-byte aligned");
 
 struct boot {
 	const struct options *o;
@@ -62,22 +64,44 @@ static int boot_load(struct boot *b)
 	return 0;
 }
 
-/* Create the VM and its vCPU and write boot_info. */
+/* Open KVM and check that it allows the vCPUs asked for. */
+static int boot_open(struct boot *b)
+{
+	unsigned max;
+
+	if (vm_open(&b->vm, b->err) < 0)
+		return UHYVE_EXIT_NOKVM;
+	max = vm_max_cpus(&b->vm);
+	if (b->o->cpus > max) {
+		snprintf(b->err, ERRLEN, "%u CPUs: this host's KVM allows at most %u vCPUs per VM",
+			 b->o->cpus, max);
+		return UHYVE_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Create the VM and its vCPUs and write boot_info. */
 static int boot_vm(struct boot *b)
 {
 	struct boot_info *bi = &b->bi;
+	unsigned n = b->o->cpus, i;
+	int status = boot_open(b);
 
-	if (vm_create(&b->vm, &b->g, b->err) < 0 ||
-	    vm_boot_cpu(&b->vm, b->im.entry, LAYOUT_BOOT_INFO, LAYOUT_STACK_TOP, b->err) < 0)
+	if (status)
+		return status;
+	if (vm_create(&b->vm, &b->g, n, b->err) < 0)
 		return UHYVE_EXIT_NOKVM;
+	for (i = 0; i < n; i++)
+		if (vm_boot_cpu(&b->vm, i, b->im.entry, LAYOUT_BOOT_INFO, b->err) < 0)
+			return UHYVE_EXIT_NOKVM;
 	bi->magic = HERMIT_BOOT_MAGIC;
 	bi->version = HERMIT_BOOT_VERSION;
 	bi->platform = HERMIT_PLATFORM_UHYVE;
-	bi->cpu_count = 1;
+	bi->cpu_count = n;
 	bi->tsc_khz = vm_tsc_khz(&b->vm);
 	bi->argv0 = LAYOUT_ARGV0;
 	bi->loader_start = LAYOUT_START;
-	bi->loader_end = LAYOUT_END;
+	bi->loader_end = LAYOUT_END(n);
 	bi->mem_count = 1;
 	bi->mem[0].base = 0;
 	bi->mem[0].len = b->g.size;
@@ -92,10 +116,11 @@ static void boot_report_load(const struct boot *b, double ms)
 {
 	fprintf(stderr,
 		"uhyve: loaded %s: 0x%llx-0x%llx, entry 0x%llx, %s; %llu MiB guest memory, "
-		"TSC %llu kHz; ready in %.2f ms\n",
+		"%u vCPU%s, TSC %llu kHz; ready in %.2f ms\n",
 		b->o->image, (unsigned long long)b->im.start, (unsigned long long)b->im.end,
 		(unsigned long long)b->im.entry, b->bi.symtab ? "symbols" : "no symbols",
-		(unsigned long long)(b->g.size / MIB), (unsigned long long)b->bi.tsc_khz, ms);
+		(unsigned long long)(b->g.size / MIB), b->o->cpus, b->o->cpus == 1 ? "" : "s",
+		(unsigned long long)b->bi.tsc_khz, ms);
 	fprintf(stderr, "uhyve: kernel features: %s\n",
 		!b->im.features ? "(not recorded)" : *b->im.features ? b->im.features : "none");
 	fprintf(stderr, "uhyve: command line: %s\n", b->cmdline);
@@ -104,9 +129,9 @@ static void boot_report_load(const struct boot *b, double ms)
 /* Boot the image of o and run it to its end; returns the exit status. */
 static int boot(const struct options *o, double t0)
 {
-	struct boot b = {.o = o, .vm = {.kvm = -1, .fd = -1, .vcpu = -1}};
-	struct run_stats st = {0};
+	struct boot b = {.o = o, .vm = {.kvm = -1, .fd = -1}};
 	struct hc_env env;
+	double ms;
 	int status = boot_load(&b);
 
 	if (!status)
@@ -119,10 +144,10 @@ static int boot(const struct options *o, double t0)
 		if (o->verbose)
 			boot_report_load(&b, now_ms() - t0);
 		env = (struct hc_env){.g = &b.g, .cmdline = b.cmdline, .in_fd = 0, .out_fd = 1, .err_fd = 2};
-		status = run_guest(&b.vm, &env, &b.im, o->verbose, &st);
+		status = run_guest(&b.vm, &env, &b.im, o->verbose, &ms);
 		if (o->verbose) {
-			fprintf(stderr, "uhyve: boot to exit: %.2f ms\n", st.boot_ms);
-			run_print_stats(&st);
+			fprintf(stderr, "uhyve: boot to exit: %.2f ms\n", ms);
+			run_print_stats(&b.vm);
 			fprintf(stderr, "uhyve: exit status %d\n", status);
 		}
 	}
@@ -136,11 +161,12 @@ static int boot(const struct options *o, double t0)
 int main(int argc, char **argv)
 {
 	double t0 = now_ms();
+	struct opt_env env = {.memory = getenv("HERMIT_MEMORY"), .cpus = getenv("HERMIT_CPUS")};
 	struct options o;
 	char err[ERRLEN];
 	int status;
 
-	if (opt_parse(&o, argc, argv, getenv("HERMIT_MEMORY"), err) < 0) {
+	if (opt_parse(&o, argc, argv, &env, err) < 0) {
 		fprintf(stderr, "uhyve: %s\n", err);
 		opt_free(&o);
 		return UHYVE_EXIT_USAGE;

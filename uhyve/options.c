@@ -7,6 +7,7 @@
  * back into exactly the same strings).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ void opt_usage(void)
 	       "\n"
 	       "  -m, --memory SIZE    guest memory, K/M/G suffixes (default 64M, at least 6M,\n"
 	       "                       at most 4064M); HERMIT_MEMORY=SIZE is used when not given\n"
+	       "  -c, --cpus N         virtual CPUs, 1 to 64 (default 1); HERMIT_CPUS=N is used\n"
+	       "                       when not given\n"
 	       "  -e, --env KEY=VALUE  put KEY=VALUE in the app's environment (repeatable)\n"
 	       "  -v, --verbose        report load and boot times, VM exits and the exit code\n"
 	       "                       on stderr\n"
@@ -111,6 +114,42 @@ static int opt_memory(struct options *o, const char *what, const char *size, cha
 	return 0;
 }
 
+/* Parse a count: decimal digits only, no sign, no suffix; 0 or -1. A
+ * count too large for unsigned becomes UINT_MAX, which every limit refuses. */
+int opt_count(const char *s, unsigned *n)
+{
+	unsigned v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v > (UINT_MAX - 9) / 10 ? UINT_MAX : v * 10 + (unsigned)(*s - '0');
+	}
+	*n = v;
+	return 0;
+}
+
+/* Set o->cpus from N given by `what` (-c or HERMIT_CPUS). */
+static int opt_cpus(struct options *o, const char *what, const char *n, char *err)
+{
+	unsigned v;
+
+	if (opt_count(n, &v) < 0) {
+		snprintf(err, ERRLEN, "%s '%s': not a number of CPUs (use 1 to %u)", what, n,
+			 CPUS_MAX);
+		return -1;
+	}
+	if (v < 1 || v > CPUS_MAX) {
+		snprintf(err, ERRLEN, "%s %s: the number of CPUs must be from 1 to %u", what, n,
+			 CPUS_MAX);
+		return -1;
+	}
+	o->cpus = v;
+	return 0;
+}
+
 /* If argv[*i] is option `s` or `l`, set *val to its value (attached, or the
  * next argument) and return 1; 0 if it is another option; -1 if the value
  * is missing. */
@@ -173,6 +212,9 @@ static int opt_one(struct options *o, int argc, char **argv, int *i, char *err)
 	else if ((r = opt_value(argc, argv, i, "-m", "--memory", &val)) != 0)
 		return r < 0 ? (snprintf(err, ERRLEN, "%s: needs a SIZE", a), -1)
 			     : opt_memory(o, "-m", val, err);
+	else if ((r = opt_value(argc, argv, i, "-c", "--cpus", &val)) != 0)
+		return r < 0 ? (snprintf(err, ERRLEN, "%s: needs a number of CPUs", a), -1)
+			     : opt_cpus(o, "-c", val, err);
 	else if ((r = opt_value(argc, argv, i, "-e", "--env", &val)) != 0)
 		return r < 0 ? (snprintf(err, ERRLEN, "%s: needs KEY=VALUE", a), -1)
 			     : opt_env(o, val, err);
@@ -183,14 +225,15 @@ static int opt_one(struct options *o, int argc, char **argv, int *i, char *err)
 	return 0;
 }
 
-/* Parse argv into o. env_memory is $HERMIT_MEMORY (or NULL); -m wins. */
-int opt_parse(struct options *o, int argc, char **argv, const char *env_memory, char *err)
+/* Parse argv into o. env holds $HERMIT_MEMORY and $HERMIT_CPUS (NULL or
+ * empty: not set); the options win. */
+int opt_parse(struct options *o, int argc, char **argv, const struct opt_env *env, char *err)
 {
 	int i;
 
 	memset(o, 0, sizeof(*o));
 	o->memory = GUEST_MEM_DEFAULT;
-	if (env_memory && *env_memory && opt_memory(o, "HERMIT_MEMORY", env_memory, err) < 0)
+	if (env->memory && *env->memory && opt_memory(o, "HERMIT_MEMORY", env->memory, err) < 0)
 		return -1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -204,6 +247,10 @@ int opt_parse(struct options *o, int argc, char **argv, const char *env_memory, 
 		if (opt_one(o, argc, argv, &i, err) < 0)
 			return -1;
 	}
+	if (!o->cpus && env->cpus && *env->cpus && opt_cpus(o, "HERMIT_CPUS", env->cpus, err) < 0)
+		return -1;
+	if (!o->cpus)
+		o->cpus = 1;
 	if (i < argc) {
 		o->image = argv[i];
 		o->argc = argc - i - 1;

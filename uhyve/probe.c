@@ -38,18 +38,19 @@ static int probe_setup(struct probe *p, char *err)
 		return -1;
 	guest_setup_paging(&p->g);
 	memcpy(guest_ptr(&p->g, HERMIT_IMAGE_BASE, n), probe_code, n);
-	if (vm_create(&p->vm, &p->g, err) < 0)
+	if (vm_open(&p->vm, err) < 0 || vm_create(&p->vm, &p->g, 1, err) < 0)
 		return -1;
-	return vm_boot_cpu(&p->vm, HERMIT_IMAGE_BASE, 0, LAYOUT_STACK_TOP, err);
+	return vm_boot_cpu(&p->vm, 0, HERMIT_IMAGE_BASE, 0, err);
 }
 
 /* Run the probe until its SSE stage reports or it stops; fills p. */
 static void probe_run(struct probe *p)
 {
-	struct kvm_run *run = p->vm.run;
+	const struct vcpu *c = &p->vm.cpus[0];
+	struct kvm_run *run = c->run;
 
 	while (p->stage != PROBE_PORT_SSE) {
-		if (ioctl(p->vm.vcpu, KVM_RUN, 0) < 0) {
+		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			snprintf(p->fail, ERRLEN, "KVM_RUN failed");
 			return;
 		}
@@ -64,7 +65,7 @@ static void probe_run(struct probe *p)
 		}
 		if (run->exit_reason != KVM_EXIT_IO || run->io.size != 4) {
 			snprintf(p->fail, ERRLEN, "unexpected VM exit %u (%s)", run->exit_reason,
-				 run_exit_name(run->exit_reason));
+				 vcpu_exit_name(run->exit_reason));
 			return;
 		}
 		p->stage = run->io.port;
@@ -110,7 +111,7 @@ static int probe_report(const struct probe *p)
 /* uhyve --check: 0 if this host's KVM runs hermit-c guests, else 69/72. */
 int probe_check(bool verbose)
 {
-	struct probe p = {.vm = {.kvm = -1, .fd = -1, .vcpu = -1}};
+	struct probe p = {.vm = {.kvm = -1, .fd = -1}};
 	char err[ERRLEN];
 	int status;
 
@@ -124,7 +125,7 @@ int probe_check(bool verbose)
 		probe_run(&p);
 		status = probe_report(&p);
 		if (status && verbose)
-			vm_dump_regs(&p.vm, NULL);
+			vm_dump_regs(&p.vm.cpus[0], NULL);
 	}
 	vm_destroy(&p.vm);
 	guest_free(&p.g);

@@ -1,21 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The vCPU run loop: KVM_RUN until the guest exits through the EXIT
- * hypercall, breaks the hypercall protocol, or dies. Every way of ending
- * prints what happened (a crash with the registers) and maps to one of the
- * exit statuses in uhyve.h.
+ * Running the guest: one host thread per vCPU, all let go at once. The
+ * first vCPU to end the guest (the EXIT hypercall, or a fatal error) sets
+ * uhyve's exit status and kicks every other vCPU out of KVM_RUN;
+ * run_guest joins every thread before it returns, so nothing of the guest
+ * runs after it.
+ *
+ * The kick is a signal, RUN_KICK, that vCPU threads keep blocked except
+ * inside KVM_RUN (KVM_SET_SIGNAL_MASK) and while READ waits for input
+ * (hc_env.wait_mask). A kick that comes between a thread's test of `stop`
+ * and its KVM_RUN stays pending and makes KVM_RUN return EINTR at once:
+ * none is lost, whether the vCPU computes, halts or waits for input.
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
 #include "uhyve.h"
 
-#define HC_PORTS  0x100 /* ports UHYVE_PORT_BASE.. belong to hypercalls */
-#define NO_STATUS -1
+#define RUN_KICK SIGUSR1
+
+struct run_thread {
+	struct run *r;
+	struct vcpu *c;
+};
 
 double now_ms(void)
 {
@@ -25,204 +38,178 @@ double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-const char *run_exit_name(unsigned reason)
+/* The kick only has to interrupt a system call. */
+static void run_kick_handler(int sig)
 {
-	switch (reason) {
-	case KVM_EXIT_IO:
-		return "io";
-	case KVM_EXIT_MMIO:
-		return "mmio";
-	case KVM_EXIT_HLT:
-		return "hlt";
-	case KVM_EXIT_SHUTDOWN:
-		return "shutdown";
-	case KVM_EXIT_FAIL_ENTRY:
-		return "fail_entry";
-	case KVM_EXIT_INTR:
-		return "intr";
-	case KVM_EXIT_INTERNAL_ERROR:
-		return "internal_error";
-	case KVM_EXIT_IRQ_WINDOW_OPEN:
-		return "irq_window_open";
-	case KVM_EXIT_SYSTEM_EVENT:
-		return "system_event";
+	(void)sig;
+}
+
+/* End the guest with status unless a vCPU already has; true for the first
+ * caller, who then says why. Kicks every other vCPU thread. */
+bool run_end(struct run *r, int status)
+{
+	bool first;
+	unsigned i;
+
+	pthread_mutex_lock(&r->lock);
+	first = !atomic_load(&r->stop);
+	if (first) {
+		r->status = status;
+		atomic_store(&r->stop, true);
 	}
-	return "other";
-}
+	pthread_mutex_unlock(&r->lock);
+	for (i = 0; first && i < r->vm->ncpus; i++) {
+		const struct vcpu *c = &r->vm->cpus[i];
 
-/* The instruction bytes at rip (identity-mapped) as hex, for reports. */
-static void run_insn_bytes(const struct guest *g, uint64_t rip, char *out, size_t outlen)
-{
-	const uint8_t *p = guest_ptr(g, rip, 8);
-	size_t n = 0;
-	int i;
-
-	out[0] = '\0';
-	for (i = 0; p && i < 8 && n + 4 < outlen; i++)
-		n += (size_t)snprintf(out + n, outlen - n, "%s%02x", i ? " " : "", p[i]);
-}
-
-/* Where the vCPU is, as "rip 0x... <sym+off>". */
-static void run_where(struct vm *vm, const struct image *im, char *out, size_t outlen)
-{
-	struct kvm_regs r;
-	const char *sym = NULL;
-	uint64_t off = 0;
-
-	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) < 0) {
-		snprintf(out, outlen, "rip unknown");
-		return;
+		if (c->started && !pthread_equal(c->thread, pthread_self()))
+			pthread_kill(c->thread, RUN_KICK);
 	}
-	if (im)
-		sym = image_symbol(im, r.rip, &off);
-	if (sym)
-		snprintf(out, outlen, "rip 0x%llx <%s+0x%llx>", (unsigned long long)r.rip, sym,
-			 (unsigned long long)off);
-	else
-		snprintf(out, outlen, "rip 0x%llx", (unsigned long long)r.rip);
+	return first;
 }
 
-/* An I/O exit: a hypercall, or a port nobody serves. Returns an exit
- * status to end the guest, or NO_STATUS to go on. */
-static int run_io(struct vm *vm, const struct hc_env *env, const struct image *im,
-		  struct run_stats *st)
+/* A vCPU thread: wait until all exist, then run the vCPU. */
+static void *run_thread(void *arg)
 {
-	struct kvm_run *run = vm->run;
-	unsigned port = run->io.port, call = port - UHYVE_PORT_BASE;
-	char err[ERRLEN], where[160];
-	uint32_t arg;
-	int status = 0, r;
+	struct run_thread *t = arg;
+	struct run *r = t->r;
 
-	if (port >= UHYVE_PORT_BASE && call < HC_PORTS && run->io.direction == KVM_EXIT_IO_OUT &&
-	    run->io.size == 4 && run->io.count == 1) {
-		memcpy(&arg, (uint8_t *)run + run->io.data_offset, 4);
-		if (call < UHYVE_HC_COUNT)
-			st->calls[call]++;
-		r = hc_handle(env, call, arg, &status, err);
-		if (r == HC_CONTINUE)
-			return NO_STATUS;
-		if (r == HC_EXIT)
-			return status;
-	} else {
-		snprintf(err, ERRLEN,
-			 "the guest used I/O port 0x%x (%s, size %u), which uhyve does not serve",
-			 port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size);
-	}
-	run_where(vm, im, where, sizeof(where));
-	fprintf(stderr, "uhyve: %s (%s)\n", err, where);
-	return UHYVE_EXIT_HYPERCALL;
+	pthread_mutex_lock(&r->lock);
+	while (!r->go)
+		pthread_cond_wait(&r->go_cond, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+	vcpu_loop(r, t->c);
+	return NULL;
 }
 
-/* KVM_EXIT_INTERNAL_ERROR: KVM itself could not go on. */
-static int run_internal_error(struct vm *vm, const struct guest *g, const struct image *im,
-			      bool verbose)
+/* Let RUN_KICK through while vCPU c is in KVM_RUN. */
+static int run_set_kvm_mask(const struct vcpu *c, const sigset_t *mask)
 {
-	struct kvm_regs r;
-	char where[160], bytes[40] = "";
+	struct {
+		struct kvm_signal_mask hdr;
+		uint8_t set[8]; /* the kernel's sigset_t: signals 1-64 */
+	} m = {.hdr.len = sizeof(m.set)};
 
-	run_where(vm, im, where, sizeof(where));
-	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0)
-		run_insn_bytes(g, r.rip, bytes, sizeof(bytes));
-	if (vm->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
-		fprintf(
-		    stderr,
-		    "uhyve: this host's KVM cannot run this guest: it emulates instructions and "
-		    "failed on the one at %s (bytes %s); use hermit-qemu instead\n",
-		    where, bytes);
-		if (verbose)
-			vm_dump_regs(vm, im);
-		return UHYVE_EXIT_EMULATION;
-	}
-	fprintf(stderr, "uhyve: KVM internal error (suberror %u) at %s (bytes %s)\n",
-		vm->run->internal.suberror, where, bytes);
-	vm_dump_regs(vm, im);
-	return UHYVE_EXIT_CRASH;
+	memcpy(m.set, mask, sizeof(m.set));
+	return ioctl(c->fd, KVM_SET_SIGNAL_MASK, &m);
 }
 
-/* Every other exit that ends the guest: say what happened, show registers. */
-static int run_crash(struct vm *vm, const struct image *im)
+/* Start a thread per vCPU (with RUN_KICK blocked), or end the guest with
+ * UHYVE_EXIT_NOKVM and say why. */
+static void run_start(struct run *r, struct run_thread *t, const sigset_t *run_mask)
 {
-	struct kvm_run *run = vm->run;
+	unsigned i;
+	int e;
 
-	switch (run->exit_reason) {
-	case KVM_EXIT_SHUTDOWN:
-		fprintf(stderr, "uhyve: the guest triple-faulted (KVM_EXIT_SHUTDOWN): a fault "
-				"happened that no exception handler could take\n");
-		break;
-	case KVM_EXIT_MMIO:
-		fprintf(stderr,
-			"uhyve: the guest %s %u bytes at guest-physical 0x%llx, outside "
-			"guest memory\n",
-			run->mmio.is_write ? "wrote" : "read", run->mmio.len,
-			(unsigned long long)run->mmio.phys_addr);
-		break;
-	case KVM_EXIT_HLT:
-		fprintf(stderr, "uhyve: the guest halted with nothing to wake it\n");
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		fprintf(stderr,
-			"uhyve: KVM could not enter the guest (hardware entry failure "
-			"reason 0x%llx)\n",
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		break;
-	default:
-		fprintf(stderr, "uhyve: unexpected VM exit %u (%s)\n", run->exit_reason,
-			run_exit_name(run->exit_reason));
-	}
-	vm_dump_regs(vm, im);
-	return UHYVE_EXIT_CRASH;
-}
+	for (i = 0; i < r->vm->ncpus; i++) {
+		struct vcpu *c = &r->vm->cpus[i];
 
-/* Run the guest to its end; returns uhyve's exit status. */
-int run_guest(struct vm *vm, const struct hc_env *env, const struct image *im, bool verbose,
-	      struct run_stats *st)
-{
-	double t0 = now_ms();
-	int status = NO_STATUS;
-
-	while (status == NO_STATUS) {
-		unsigned reason;
-
-		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			fprintf(stderr, "uhyve: KVM_RUN: %s\n", strerror(errno));
-			status = UHYVE_EXIT_NOKVM;
-			break;
+		t[i] = (struct run_thread){.r = r, .c = c};
+		if (run_set_kvm_mask(c, run_mask) < 0) {
+			e = errno;
+			if (run_end(r, UHYVE_EXIT_NOKVM))
+				fprintf(stderr, "uhyve: vCPU %u: KVM_SET_SIGNAL_MASK: %s\n", i,
+					strerror(e));
+			return;
 		}
-		reason = vm->run->exit_reason;
-		st->exits[reason < 64 ? reason : 63]++;
-		if (reason == KVM_EXIT_IO)
-			status = run_io(vm, env, im, st);
-		else if (reason == KVM_EXIT_INTERNAL_ERROR)
-			status = run_internal_error(vm, env->g, im, verbose);
-		else if (reason != KVM_EXIT_INTR)
-			status = run_crash(vm, im);
+		e = pthread_create(&c->thread, NULL, run_thread, &t[i]);
+		if (e) {
+			if (run_end(r, UHYVE_EXIT_NOKVM))
+				fprintf(stderr, "uhyve: vCPU %u: cannot start its thread: %s\n", i,
+					strerror(e));
+			return;
+		}
+		c->started = true;
 	}
-	st->boot_ms = now_ms() - t0;
-	return status;
 }
 
-/* The -v summary of VM exits and hypercalls. */
-void run_print_stats(const struct run_stats *st)
+/* Run the guest to its end; returns uhyve's exit status, *ms the time
+ * from letting the vCPUs go to the last thread's end. */
+int run_guest(struct vm *vm, const struct hc_env *env, const struct image *im, bool verbose,
+	      double *ms)
+{
+	struct run r = {.vm = vm, .im = im, .verbose = verbose};
+	struct hc_env henv = *env;
+	struct sigaction sa = {.sa_handler = run_kick_handler}; /* no SA_RESTART */
+	sigset_t kick, old, run_mask;
+	struct run_thread *t = calloc(vm->ncpus, sizeof(*t));
+	double t0;
+	unsigned i;
+
+	if (!t) {
+		fprintf(stderr, "uhyve: out of memory for %u vCPU threads\n", vm->ncpus);
+		return UHYVE_EXIT_NOKVM;
+	}
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.go_cond, NULL);
+	atomic_init(&r.stop, false);
+	sigaction(RUN_KICK, &sa, NULL);
+	sigemptyset(&kick);
+	sigaddset(&kick, RUN_KICK);
+	pthread_sigmask(SIG_BLOCK, &kick, &old);
+	run_mask = old;
+	sigdelset(&run_mask, RUN_KICK);
+	henv.wait_mask = &run_mask;
+	r.env = &henv;
+
+	run_start(&r, t, &run_mask);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	t0 = now_ms();
+	pthread_mutex_lock(&r.lock);
+	r.go = true;
+	pthread_cond_broadcast(&r.go_cond);
+	pthread_mutex_unlock(&r.lock);
+	for (i = 0; i < vm->ncpus; i++)
+		if (vm->cpus[i].started)
+			pthread_join(vm->cpus[i].thread, NULL);
+	*ms = now_ms() - t0;
+	for (i = 0; i < vm->ncpus; i++)
+		vm->cpus[i].started = false;
+	pthread_cond_destroy(&r.go_cond);
+	pthread_mutex_destroy(&r.lock);
+	free(t);
+	return r.status;
+}
+
+/* One line of VM exit counts: "<label> N (kind n, ...)". */
+static void run_print_exits(const char *label, const uint64_t *exits)
 {
 	uint64_t total = 0;
 	const char *sep = " (";
 	unsigned i;
 
 	for (i = 0; i < 64; i++)
-		total += st->exits[i];
-	fprintf(stderr, "uhyve: VM exits: %llu", (unsigned long long)total);
+		total += exits[i];
+	fprintf(stderr, "uhyve: %s %llu", label, (unsigned long long)total);
 	for (i = 0; i < 64; i++) {
-		if (!st->exits[i])
+		if (!exits[i])
 			continue;
-		fprintf(stderr, "%s%s %llu", sep, run_exit_name(i),
-			(unsigned long long)st->exits[i]);
+		fprintf(stderr, "%s%s %llu", sep, vcpu_exit_name(i), (unsigned long long)exits[i]);
 		sep = ", ";
 	}
-	fprintf(stderr, "%s\nuhyve: hypercalls:", total ? ")" : "");
-	for (i = 0; i < UHYVE_HC_COUNT; i++)
-		fprintf(stderr, "%s %s %llu", i ? "," : "", hc_name(i),
-			(unsigned long long)st->calls[i]);
+	fprintf(stderr, "%s\n", total ? ")" : "");
+}
+
+/* The -v summary: VM exits in all and per vCPU, hypercalls in all. */
+void run_print_stats(const struct vm *vm)
+{
+	uint64_t exits[64] = {0}, calls[UHYVE_HC_COUNT] = {0};
+	char label[32];
+	unsigned i, k;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		for (k = 0; k < 64; k++)
+			exits[k] += vm->cpus[i].st.exits[k];
+		for (k = 0; k < UHYVE_HC_COUNT; k++)
+			calls[k] += vm->cpus[i].st.calls[k];
+	}
+	run_print_exits("VM exits:", exits);
+	for (i = 0; vm->ncpus > 1 && i < vm->ncpus; i++) {
+		snprintf(label, sizeof(label), "  vCPU %u:", i);
+		run_print_exits(label, vm->cpus[i].st.exits);
+	}
+	fprintf(stderr, "uhyve: hypercalls:");
+	for (k = 0; k < UHYVE_HC_COUNT; k++)
+		fprintf(stderr, "%s %s %llu", k ? "," : "", hc_name(k),
+			(unsigned long long)calls[k]);
 	fprintf(stderr, "\n");
 }

@@ -2,7 +2,7 @@
 /*
  * uhyve's internal interface: one header for its modules (options, image,
  * guest memory, kvm, hypercalls, run loop, probe). Each module keeps one
- * prefix: opt_, image_, guest_, vm_, hc_, run_, probe_.
+ * prefix: opt_, image_, guest_, vm_, cpuid_, hc_, vcpu_, run_, probe_.
  *
  * Errors: functions that can fail on bad input return -1 and write a
  * message (without the "uhyve: " prefix) into a caller's char[ERRLEN].
@@ -10,6 +10,9 @@
 #ifndef UHYVE_H
 #define UHYVE_H
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +36,9 @@ enum {
 };
 
 /* Guest-physical layout of everything uhyve itself writes; all of it lies
- * below HERMIT_IMAGE_BASE and is reported as boot_info.loader_start/end. */
+ * below HERMIT_IMAGE_BASE and is reported as boot_info.loader_start/end.
+ * vCPU 0's stack ends at LAYOUT_STACK_TOP; every further vCPU gets
+ * LAYOUT_AP_STACK bytes above it, so the area grows with the CPU count. */
 #define LAYOUT_GDT	 0x1000ull
 #define LAYOUT_PML4	 0x2000ull
 #define LAYOUT_PDPT	 0x3000ull
@@ -42,8 +47,13 @@ enum {
 #define LAYOUT_ARGV0	 0x9000ull
 #define LAYOUT_ARGV0_MAX 0x7000ull /* the image path, NUL included */
 #define LAYOUT_STACK_TOP 0x20000ull
+#define LAYOUT_AP_STACK	 0x4000ull
 #define LAYOUT_START	 LAYOUT_GDT
-#define LAYOUT_END	 LAYOUT_STACK_TOP
+/* The initial RSP of vCPU id, and the end of uhyve's area for n vCPUs. */
+#define LAYOUT_STACK(id) (LAYOUT_STACK_TOP + (uint64_t)(id)*LAYOUT_AP_STACK)
+#define LAYOUT_END(n)	 LAYOUT_STACK((n)-1)
+
+#define CPUS_MAX 64 /* the kernel's MAX_CPUS */
 
 #define GDT_CODE 0x08 /* selectors */
 #define GDT_DATA 0x10
@@ -58,6 +68,7 @@ enum {
 /* ---- options.c: the command line ---- */
 struct options {
 	uint64_t memory; /* bytes, a multiple of 2 MiB */
+	unsigned cpus;	 /* 1..CPUS_MAX */
 	bool verbose, help, version, check;
 	const char *image;
 	int argc; /* app arguments after the image (argv[0] excluded) */
@@ -66,9 +77,16 @@ struct options {
 	const char **envv;
 };
 
-int opt_parse(struct options *o, int argc, char **argv, const char *env_memory, char *err);
+/* The environment variables that stand in for options not given. */
+struct opt_env {
+	const char *memory; /* HERMIT_MEMORY */
+	const char *cpus;   /* HERMIT_CPUS */
+};
+
+int opt_parse(struct options *o, int argc, char **argv, const struct opt_env *env, char *err);
 void opt_free(struct options *o);
 int opt_size(const char *s, uint64_t *bytes);
+int opt_count(const char *s, unsigned *n);
 size_t opt_quote(char *dst, const char *src);
 char *opt_cmdline(const struct options *o);
 void opt_usage(void);
@@ -103,20 +121,45 @@ uint64_t image_needs(const struct image *im);
 int image_load(const struct image *im, struct guest *g, struct boot_info *bi, char *err);
 const char *image_symbol(const struct image *im, uint64_t addr, uint64_t *off);
 
-/* ---- kvm.c: the VM and its one vCPU ---- */
+/* ---- kvm.c: the VM and its vCPUs ---- */
 struct kvm_run;
-struct vm {
-	int kvm, fd, vcpu;
-	struct kvm_run *run;
-	size_t run_size;
+struct kvm_cpuid2;
+
+/* VM exits by KVM_EXIT_* reason and hypercalls by call, of one vCPU. */
+struct vcpu_stats {
+	uint64_t exits[64];
+	uint64_t calls[UHYVE_HC_COUNT];
 };
 
-int vm_create(struct vm *vm, struct guest *g, char *err);
-int vm_boot_cpu(struct vm *vm, uint64_t entry, uint64_t rdi, uint64_t rsp, char *err);
+struct vcpu {
+	unsigned id; /* the KVM vCPU id = its APIC id = RSI at entry */
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started; /* thread is running */
+	struct vcpu_stats st;
+};
+
+struct vm {
+	int kvm, fd;
+	unsigned ncpus;
+	struct vcpu *cpus;
+	size_t run_size;
+	struct kvm_cpuid2 *cpuid; /* what KVM supports, before the per-vCPU ids */
+};
+
+int vm_open(struct vm *vm, char *err);
+unsigned vm_max_cpus(struct vm *vm);
+int vm_create(struct vm *vm, struct guest *g, unsigned ncpus, char *err);
+int vm_boot_cpu(struct vm *vm, unsigned id, uint64_t entry, uint64_t rdi, char *err);
 uint64_t vm_tsc_khz(struct vm *vm);
 uint64_t vm_guest_tsc(struct vm *vm);
 void vm_destroy(struct vm *vm);
-void vm_dump_regs(struct vm *vm, const struct image *im);
+void vm_dump_regs(const struct vcpu *c, const struct image *im);
+
+/* ---- cpuid.c: the CPUID table of each vCPU ---- */
+struct kvm_cpuid2 *cpuid_supported(int kvm, char *err);
+struct kvm_cpuid2 *cpuid_for_cpu(const struct kvm_cpuid2 *supported, unsigned id);
 
 /* ---- hypercall.c: the calls of <hermit/hypercall.h> ---- */
 struct hc_env {
@@ -124,23 +167,38 @@ struct hc_env {
 	const char *cmdline;
 	int in_fd;	    /* where guest fd 0 reads from */
 	int out_fd, err_fd; /* where guest fd 1 and 2 go */
+	/* The signal mask while READ waits for input (run.c's kick signal
+	 * unblocked, so that ending the guest interrupts it); NULL: read()
+	 * with the thread's own mask. */
+	const sigset_t *wait_mask;
 };
 
 enum { HC_CONTINUE = 0, HC_EXIT = 1, HC_ERROR = -1 };
 int hc_handle(const struct hc_env *env, unsigned call, uint32_t arg, int *status, char *err);
 const char *hc_name(unsigned call);
 
-/* ---- run.c: the vCPU run loop ---- */
-struct run_stats {
-	uint64_t exits[64]; /* by KVM_EXIT_* reason */
-	uint64_t calls[UHYVE_HC_COUNT];
-	double boot_ms;
+/* ---- run.c: one host thread per vCPU; the first vCPU to end the guest
+ * ends them all ---- */
+struct run {
+	struct vm *vm;
+	const struct hc_env *env;
+	const struct image *im;
+	bool verbose;
+	pthread_mutex_t lock;
+	pthread_cond_t go_cond;
+	bool go;	  /* every thread exists: start the vCPUs */
+	atomic_bool stop; /* the guest has ended: every vCPU stops */
+	int status;	  /* uhyve's exit status, set by the vCPU that ended it */
 };
 
 int run_guest(struct vm *vm, const struct hc_env *env, const struct image *im, bool verbose,
-	      struct run_stats *st);
-void run_print_stats(const struct run_stats *st);
-const char *run_exit_name(unsigned reason);
+	      double *ms);
+bool run_end(struct run *r, int status);
+void run_print_stats(const struct vm *vm);
+
+/* ---- vcpu.c: one vCPU's run loop and the VM exits that end the guest ---- */
+void vcpu_loop(struct run *r, struct vcpu *c);
+const char *vcpu_exit_name(unsigned reason);
 
 /* ---- probe.c: what this host's KVM can do ---- */
 int probe_check(bool verbose);

@@ -7,15 +7,15 @@
 
 UHYVE_SRC := $(ROOT)/uhyve
 UHYVE_OUT := $(BUILD)/uhyve
-UHYVE_CFLAGS := $(HOSTCFLAGS) -MMD -MP -I$(UHYVE_SRC)
-UHYVE_MODS := options guest image kvm hypercall run probe
+UHYVE_CFLAGS := $(HOSTCFLAGS) -pthread -MMD -MP -I$(UHYVE_SRC)
+UHYVE_MODS := options guest image kvm cpuid hypercall vcpu run probe
 UHYVE_OBJS := $(UHYVE_MODS:%=$(UHYVE_OUT)/%.o) $(UHYVE_OUT)/probe-guest.o
 
 all: $(BIN)/uhyve $(BIN)/hermit-run
 
 $(BIN)/uhyve: $(UHYVE_OUT)/main.o $(UHYVE_OBJS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+	$(HOSTCC) $(HOSTCFLAGS) -pthread -o $@ $^
 
 $(BIN)/hermit-run: $(UHYVE_SRC)/hermit-run
 	@mkdir -p $(@D)
@@ -31,7 +31,7 @@ $(UHYVE_OUT)/probe-guest.o: $(UHYVE_SRC)/probe.S
 
 # ---- tests: host unit tests and freestanding test images ----
 UHYVE_TOUT := $(UHYVE_OUT)/test
-UHYVE_TESTS := test_options test_image test_hypercall
+UHYVE_TESTS := test_options test_image test_hypercall test_cpuid
 UHYVE_TEST_BINS := $(UHYVE_TESTS:%=$(UHYVE_TOUT)/%)
 UHYVE_IMAGES := $(UHYVE_TOUT)/testimage $(UHYVE_TOUT)/testimage-big $(UHYVE_TOUT)/testimage-abi2
 UHYVE_GUEST_CFLAGS := -O2 -std=gnu11 -Wall -Wextra -Werror -I$(ROOT)/include \
@@ -59,8 +59,9 @@ $(UHYVE_TOUT)/test_image: $(UHYVE_TOUT)/test_image.o $(UHYVE_TOUT)/san/image.o \
 	$(UHYVE_TOUT)/san/guest.o
 $(UHYVE_TOUT)/test_hypercall: $(UHYVE_TOUT)/test_hypercall.o $(UHYVE_TOUT)/san/hypercall.o \
 	$(UHYVE_TOUT)/san/guest.o
+$(UHYVE_TOUT)/test_cpuid: $(UHYVE_TOUT)/test_cpuid.o $(UHYVE_TOUT)/san/cpuid.o
 $(UHYVE_TEST_BINS):
-	$(HOSTCC) $(HOSTCFLAGS) $(UHYVE_SAN) -o $@ $^
+	$(HOSTCC) $(HOSTCFLAGS) -pthread $(UHYVE_SAN) -o $@ $^
 
 $(UHYVE_TOUT)/testimage: $(UHYVE_SRC)/test/testimage.c $(UHYVE_SRC)/test/testimage.ld
 	@mkdir -p $(@D)

@@ -2,7 +2,9 @@
 # uhyve: the KVM monitor. Host unit tests (with ASan/UBSan, including the
 # hypercall fuzz test); uhyve --check on this host; the errors for bad
 # images and options; uhyve's own freestanding test image (hypercalls,
-# argv/env quoting, boot_info, bad hypercalls, crashes); then hermit-c
+# argv/env quoting, boot_info, bad hypercalls, crashes, several vCPUs:
+# -c/--cpus/HERMIT_CPUS, each vCPU's entry state, the first vCPU to end
+# the guest ending all of them, whole WRITEs); then hermit-c
 # programs on uhyve: the no-float ones of uhyve/test/guest/ and those of
 # tests/guest/. A program that this host's KVM cannot run (it emulates
 # instructions and fails on SSE, which musl's printf and free use) is
@@ -35,7 +37,7 @@ unit_tests() {
 		sed 's/^/    | /' "$T/make.log" | tail -20
 		return 1
 	fi
-	for t in test_options test_image test_hypercall; do
+	for t in test_options test_image test_hypercall test_cpuid; do
 		guest "$TB/$t"
 		check "uhyve unit $t" -- rc_is 0 -- has ", 0 failed"
 	done
@@ -60,6 +62,26 @@ option_tests() {
 	check "uhyve HERMIT_MEMORY=5G: too large" -- rc_is 64 -- has "uhyve: HERMIT_MEMORY 5G: too large"
 	guest "$U" -e NOEQUALS "$TI"
 	check "uhyve -e without '='" -- rc_is 64 -- has "uhyve: -e 'NOEQUALS': expected KEY=VALUE"
+	guest "$U" --help
+	check "uhyve --help documents -c/--cpus and HERMIT_CPUS" -- rc_is 0 -- \
+		has "-c, --cpus N" -- has "HERMIT_CPUS=N"
+	guest "$U" -c 0 "$TI"
+	check "uhyve -c 0: usage error" -- rc_is 64 -- \
+		has_line "uhyve: -c 0: the number of CPUs must be from 1 to 64"
+	guest "$U" -c abc "$TI"
+	check "uhyve -c abc: usage error" -- rc_is 64 -- \
+		has_line "uhyve: -c 'abc': not a number of CPUs (use 1 to 64)"
+	guest "$U" --cpus=65 "$TI"
+	check "uhyve --cpus=65: more than 64" -- rc_is 64 -- \
+		has_line "uhyve: -c 65: the number of CPUs must be from 1 to 64"
+	guest "$U" -c
+	check "uhyve -c without a number" -- rc_is 64 -- has_line "uhyve: -c: needs a number of CPUs"
+	guest env HERMIT_CPUS=0 "$U" "$TI"
+	check "uhyve HERMIT_CPUS=0: usage error" -- rc_is 64 -- \
+		has_line "uhyve: HERMIT_CPUS 0: the number of CPUs must be from 1 to 64"
+	guest env HERMIT_CPUS=two "$U" "$TI"
+	check "uhyve HERMIT_CPUS=two: usage error" -- rc_is 64 -- \
+		has_line "uhyve: HERMIT_CPUS 'two': not a number of CPUs (use 1 to 64)"
 }
 
 image_error_tests() {
@@ -159,7 +181,7 @@ bad_guest_tests() {
 	check "testimage: unknown I/O port" -- rc_is 70 -- has "uhyve: the guest used I/O port 0x3f8"
 	uhyve "$TI" triple
 	check "testimage: a triple fault is reported with registers" -- rc_is 71 -- \
-		has "uhyve: the guest triple-faulted" -- has "<kmain+" -- has "cr2"
+		has "uhyve: the guest triple-faulted" -- has "<misbehave+" -- has "cr2"
 	uhyve "$TI" sse
 	if ((PROBE_RC == 0)); then
 		check "testimage: SSE runs" -- has "misbehaviour survived: sse"
@@ -168,6 +190,79 @@ bad_guest_tests() {
 			has "uhyve: this host's KVM cannot run this guest" -- \
 			has "use hermit-qemu instead" -- [ "$(lines | grep -c '^uhyve:')" = 1 ]
 	fi
+}
+
+# cpus_up N: the last run brought up exactly CPUs 0..N-1, each once, with
+# APIC id = CPU id in the LAPIC and in CPUID and a good stack of its own.
+cpus_up() {
+	local i
+	[[ $(lines | grep -cE '^cpu [0-9]+ up') == "$1" ]] || return 1
+	for ((i = 0; i < $1; i++)); do
+		has_line "cpu $i up (apic id $i, cpuid apic id $i, stack ok)" || return 1
+	done
+}
+
+# timed_guest CMD...: guest CMD, with its time in whole seconds in ELAPSED
+# (a vCPU that nothing stopped would keep it running until the timeout).
+timed_guest() {
+	local t0=$SECONDS
+	guest "$@"
+	ELAPSED=$((SECONDS - t0))
+}
+
+# Several vCPUs on the test image (integer-only, so they run here too).
+smp_tests() {
+	local n
+	for n in 1 2 4; do
+		uhyve -c "$n" "$TI" smp
+		check "testimage -c $n: exactly $n CPU(s) up, exit status $n" -- rc_is "$n" -- cpus_up "$n" -- \
+			lacks "smp:"
+	done
+	guest env HERMIT_CPUS=2 "$U" "$TI" smp
+	check "testimage HERMIT_CPUS=2: 2 CPUs up" -- rc_is 2 -- cpus_up 2
+	guest env HERMIT_CPUS=2 "$U" --cpus=3 "$TI" smp
+	check "testimage --cpus=3 wins over HERMIT_CPUS=2" -- rc_is 3 -- cpus_up 3
+	uhyve -c 64 "$TI" smp
+	check "testimage -c 64: 64 CPUs up" -- rc_is 64 -- cpus_up 64
+	uhyve -v -c 4 "$TI" smp
+	check "uhyve -v -c 4 reports the vCPUs and their VM exits" -- rc_is 4 -- \
+		has "64 MiB guest memory, 4 vCPUs," -- has "uhyve: VM exits:" -- \
+		has "uhyve:   vCPU 0: " -- has "uhyve:   vCPU 3: " -- has "uhyve: exit status 4"
+	uhyve -c 3 "$TI" info
+	check "testimage -c 3: boot_info has 3 CPUs and their stacks in uhyve's area" -- \
+		rc_is 0 -- has_line "cpu_count=3" -- has_line "loader_start=0x1000" -- \
+		has_line "loader_end=0x28000"
+	uhyve -c 4 "$TI" exit 42
+	check "testimage -c 4: EXIT on CPU 0 ends the halted others" -- rc_is 42
+	timed_guest "$U" -c 4 "$TI" smp-exit 7
+	check "testimage -c 4: EXIT on vCPU 3 ends the guest while vCPU 0 computes" -- \
+		rc_is 7 -- [ "$ELAPSED" -lt 20 ]
+	uhyve -c 1 "$TI" smp-exit 9
+	check "testimage -c 1 smp-exit" -- rc_is 9
+	# stdin: a FIFO that this shell keeps open and never writes to
+	mkfifo "$T/stdin"
+	exec 7<>"$T/stdin"
+	OUT=$T/out.read
+	local t0=$SECONDS
+	timeout -k 5 "$GUEST_TIMEOUT" "$U" -c 2 "$TI" smp-read 5 <"$T/stdin" >"$OUT" 2>&1
+	RC=$? ELAPSED=$((SECONDS - t0))
+	exec 7>&-
+	check "testimage -c 2: EXIT on vCPU 1 ends the guest while vCPU 0 waits in READ" -- \
+		rc_is 5 -- [ "$ELAPSED" -lt 20 ]
+	uhyve -c 4 "$TI" smp-crash
+	check "testimage -c 4: a triple fault on vCPU 3 ends the guest, reported once" -- \
+		rc_is 71 -- has "uhyve: the guest triple-faulted on vCPU 3" -- \
+		[ "$(lines | grep -c 'triple-faulted')" = 1 ] -- [ "$(lines | grep -c 'rip ')" = 1 ]
+	uhyve -c 3 "$TI" smp-badcall
+	check "testimage -c 3: a bad hypercall on vCPU 2 names it" -- rc_is 70 -- \
+		has "uhyve: unknown hypercall 66 (port 0x542) (vCPU 2, rip "
+	uhyve -c 4 "$TI" badwrite
+	check "testimage -c 4: a bad WRITE on vCPU 0 while the others wait" -- rc_is 70 -- \
+		has "outside guest memory (vCPU 0, rip "
+	uhyve -c 4 "$TI" smp-spam 250
+	check "testimage -c 4: 1000 WRITEs from 4 vCPUs, none split" -- rc_is 4 -- cpus_up 4 -- \
+		[ "$(lines | grep -c '^spam')" = 1000 ] -- \
+		[ "$(lines | grep -cE '^spam cpu [0-3] line [0-9]+: ([a-d])\1{119}$')" = 1000 ]
 }
 
 # hermit_build OUT SRC: hermit-gcc SRC into $T/OUT; says why not.
@@ -273,6 +368,7 @@ if ((PROBE_RC == 69)); then
 fi
 testimage_tests
 bad_guest_tests
+smp_tests
 nofloat_tests
 guest_program_tests
 runner_tests

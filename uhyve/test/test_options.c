@@ -4,6 +4,7 @@
  * command line's quoting, checked by splitting it back with a tokenizer
  * that follows the kernel's rules (shell-like: '...', "...", backslash).
  */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -34,18 +35,27 @@ static void test_sizes(void)
 	CHECK(opt_size("17179869183G", &b) == 0);
 }
 
-/* Parse a NULL-terminated argv (copied: o keeps pointers into it);
- * returns opt_parse's result. */
-static int parse(struct options *o, const char *env, char *err, const char *const *args)
+/* Parse a NULL-terminated argv (copied: o keeps pointers into it) with
+ * HERMIT_MEMORY=memory and HERMIT_CPUS=cpus (NULL: unset); returns
+ * opt_parse's result. */
+static int parse_env(struct options *o, const char *memory, const char *cpus, char *err,
+		     const char *const *args)
 {
 	static char *argv[32];
+	struct opt_env env = {.memory = memory, .cpus = cpus};
 	int argc = 0;
 
 	for (; args[argc] && argc < 31; argc++)
 		argv[argc] = (char *)args[argc];
 	argv[argc] = NULL;
 	err[0] = '\0';
-	return opt_parse(o, argc, argv, env, err);
+	return opt_parse(o, argc, argv, &env, err);
+}
+
+/* parse_env with HERMIT_MEMORY=env only. */
+static int parse(struct options *o, const char *env, char *err, const char *const *args)
+{
+	return parse_env(o, env, NULL, err, args);
 }
 
 #define ARGS(...) ((const char *const[]){"uhyve", __VA_ARGS__, NULL})
@@ -115,6 +125,88 @@ static void test_parse(void)
 	      o.argc == 1);
 	opt_free(&o);
 	CHECK(parse(&o, NULL, err, ARGS("-", "x")) == 0 && !strcmp(o.image, "-"));
+	opt_free(&o);
+}
+
+static void test_counts(void)
+{
+	unsigned n = 7;
+
+	CHECK(opt_count("1", &n) == 0 && n == 1);
+	CHECK(opt_count("064", &n) == 0 && n == 64);
+	CHECK(opt_count("0", &n) == 0 && n == 0);
+	CHECK(opt_count("4294967295", &n) == 0 && n == UINT_MAX);
+	CHECK(opt_count("99999999999999999999", &n) == 0 && n == UINT_MAX);
+	CHECK(opt_count("", &n) < 0);
+	CHECK(opt_count("abc", &n) < 0);
+	CHECK(opt_count("2x", &n) < 0);
+	CHECK(opt_count("-1", &n) < 0);
+	CHECK(opt_count("+2", &n) < 0);
+	CHECK(opt_count(" 2", &n) < 0);
+	CHECK(opt_count("2 ", &n) < 0);
+	CHECK(opt_count("1.5", &n) < 0);
+}
+
+/* -c/--cpus and HERMIT_CPUS: 1 to CPUS_MAX, the option winning. */
+static void test_cpus(void)
+{
+	struct options o;
+	char err[ERRLEN];
+
+	CHECK(parse(&o, NULL, err, ARGS("img")) == 0 && o.cpus == 1);
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("-c", "4", "img")) == 0 && o.cpus == 4);
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("-c2", "img")) == 0 && o.cpus == 2);
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("--cpus", "3", "img")) == 0 && o.cpus == 3);
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("--cpus=64", "img", "-c", "9")) == 0 && o.cpus == 64 &&
+	      o.argc == 2 && !strcmp(o.argv[0], "-c"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("-c", "2", "-c", "1", "img")) == 0 && o.cpus == 1);
+	opt_free(&o);
+
+	CHECK(parse(&o, NULL, err, ARGS("-c", "0", "img")) < 0 &&
+	      CONTAINS(err, "-c 0: the number of CPUs must be from 1 to 64"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("-c", "65", "img")) < 0 &&
+	      CONTAINS(err, "-c 65: the number of CPUs must be from 1 to 64"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("--cpus=99999999999", "img")) < 0 &&
+	      CONTAINS(err, "must be from 1 to 64"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("-c", "abc", "img")) < 0 &&
+	      CONTAINS(err, "-c 'abc': not a number of CPUs (use 1 to 64)"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("-c", "-1", "img")) < 0 &&
+	      CONTAINS(err, "not a number of CPUs"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("--cpus=", "img")) < 0 &&
+	      CONTAINS(err, "not a number of CPUs"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("-c")) < 0 && CONTAINS(err, "-c: needs a number of CPUs"));
+	opt_free(&o);
+	CHECK(parse(&o, NULL, err, ARGS("--cpus")) < 0 &&
+	      CONTAINS(err, "--cpus: needs a number of CPUs"));
+	opt_free(&o);
+
+	CHECK(parse_env(&o, NULL, "2", err, ARGS("img")) == 0 && o.cpus == 2);
+	opt_free(&o);
+	CHECK(parse_env(&o, NULL, "", err, ARGS("img")) == 0 && o.cpus == 1);
+	opt_free(&o);
+	CHECK(parse_env(&o, "32M", "8", err, ARGS("img")) == 0 && o.cpus == 8 &&
+	      o.memory == 32 * MIB);
+	opt_free(&o);
+	CHECK(parse_env(&o, NULL, "2", err, ARGS("-c", "3", "img")) == 0 && o.cpus == 3);
+	opt_free(&o);
+	CHECK(parse_env(&o, NULL, "junk", err, ARGS("-c", "3", "img")) == 0 && o.cpus == 3);
+	opt_free(&o);
+	CHECK(parse_env(&o, NULL, "0", err, ARGS("img")) < 0 &&
+	      CONTAINS(err, "HERMIT_CPUS 0: the number of CPUs must be from 1 to 64"));
+	opt_free(&o);
+	CHECK(parse_env(&o, NULL, "abc", err, ARGS("img")) < 0 &&
+	      CONTAINS(err, "HERMIT_CPUS 'abc': not a number of CPUs"));
 	opt_free(&o);
 }
 
@@ -233,6 +325,8 @@ int main(void)
 {
 	test_sizes();
 	test_parse();
+	test_counts();
+	test_cpus();
 	test_quoting();
 	test_quoting_fuzz();
 	return check_done("test_options");
