@@ -38,6 +38,7 @@ struct cpu {
 	volatile uint32_t halted; /* in the idle HLT: wake it with an IPI */
 	volatile uint32_t need_resched;
 	volatile uint64_t tlb_seen; /* the last TLB shoot-down done here */
+	volatile uint32_t tlb_lazy; /* idle: flushes before running a thread */
 	struct thread *current, *idle;
 	/* The run queue (sched/sched.c) and the timer queue (sched/timer.c). */
 	struct spinlock rq_lock;

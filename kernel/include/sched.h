@@ -13,7 +13,7 @@
 #include "arch.h"
 #include "timer.h"
 
-enum thread_state { T_RUNNING, T_RUNNABLE, T_BLOCKED, T_EXITED };
+enum thread_state { T_RUNNING, T_RUNNABLE, T_BLOCKED, T_WAKING, T_EXITED };
 
 struct thread {
 	uint64_t ctx;			/* saved RSP of switch_to */
@@ -24,6 +24,7 @@ struct thread {
 	int tid;
 	volatile int state;		/* enum thread_state */
 	volatile int on_cpu;		/* still running on (or leaving) a CPU */
+	volatile int queued;		/* claimed by whoever puts it on a run queue */
 	uint32_t cpu;			/* where it runs or ran last */
 	uint64_t affinity;		/* allowed CPUs, bit per CPU index */
 	bool idle;			/* a CPU's idle thread */

@@ -2,10 +2,12 @@
 /*
  * TLB shoot-downs: after page-table entries are cleared and before their
  * frames are reused, every CPU must drop its cached translations. The
- * initiator bumps a generation and sends an IPI; each CPU flushes (in the
- * IPI handler, or while it spins on a lock: see spinlock.h) and records the
- * generation it reached; the initiator waits for all of them.
+ * initiator bumps a generation and sends an IPI to every busy CPU; each
+ * flushes (in the IPI handler, or while it spins on a lock: see spinlock.h)
+ * and records the generation it reached; the initiator waits for them.
+ * Idle CPUs are skipped: they flush when they next run a thread.
  */
+#include "clock.h"
 #include "cpu.h"
 #include "irq.h"
 #include "mm.h"
@@ -50,10 +52,23 @@ void tlb_shootdown(void)
 	g = ++generation;
 	flush_local();
 	me->tlb_seen = g;
-	apic_send_ipi_others(VEC_TLB);
-	for (uint32_t i = 0; i < ncpus; i++)
-		while (cpus[i].online && cpus[i].tlb_seen < g)
+	/* Idle CPUs run no app code and flush when they leave idle (see
+	 * schedule), so only busy ones need an IPI. */
+	for (uint32_t i = 0; i < MAX_CPUS; i++)
+		if (cpus[i].online && &cpus[i] != me && !cpus[i].tlb_lazy)
+			apic_send_ipi(cpus[i].apic_id, VEC_TLB);
+	for (uint32_t i = 0; i < MAX_CPUS; i++) {
+		uint64_t next = clock_uptime_ns() + 1000000;
+		while (cpus[i].online && !cpus[i].tlb_lazy && cpus[i].tlb_seen < g) {
 			cpu_relax();
+			/* A halted CPU that misses the IPI (seen with QEMU's
+			 * multi-threaded TCG) would stall us: knock again. */
+			if (clock_uptime_ns() > next) {
+				apic_send_ipi(cpus[i].apic_id, VEC_TLB);
+				next = clock_uptime_ns() + 1000000;
+			}
+		}
+	}
 	spin_unlock(&lock);
 }
 

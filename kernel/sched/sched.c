@@ -103,6 +103,7 @@ static struct thread *rq_pop(struct cpu *c)
 		if (!c->rq_head)
 			c->rq_tail = NULL;
 		c->rq_len--;
+		__atomic_store_n(&t->queued, 0, __ATOMIC_SEQ_CST);
 	}
 	return t;
 }
@@ -126,11 +127,27 @@ static void update_slice(struct cpu *c)
 	}
 }
 
+static void enqueue(struct thread *t);
+
+/* Put a runnable thread on a run queue unless someone already did: a
+ * thread woken while still leaving its CPU is queued by that CPU once it
+ * is off (so no CPU ever waits for a thread another one is waiting for). */
+static void try_enqueue(struct thread *t)
+{
+	int zero = 0;
+
+	if (__atomic_compare_exchange_n(&t->queued, &zero, 1, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+		enqueue(t);
+}
+
 void sched_finish_switch(struct thread *prev)
 {
-	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_SEQ_CST);
 	if (prev->state == T_EXITED)
 		thread_free(prev);
+	else if (__atomic_load_n(&prev->state, __ATOMIC_SEQ_CST) == T_RUNNABLE)
+		try_enqueue(prev);
 }
 
 void schedule(void)
@@ -141,7 +158,9 @@ void schedule(void)
 	spin_lock(&c->rq_lock);
 	c->need_resched = 0;
 	if (prev->state == T_RUNNING && !prev->idle) {
+		/* Preempted or yielding: back on this CPU's own queue. */
 		prev->state = T_RUNNABLE;
+		prev->queued = 1;
 		rq_push(c, prev);
 	}
 	next = rq_pop(c);
@@ -168,6 +187,8 @@ void schedule(void)
 		fpu_save(prev);
 	}
 	if (!next->idle) {
+		__atomic_store_n(&c->tlb_lazy, 0, __ATOMIC_SEQ_CST);
+		tlb_poll(); /* shoot-downs skipped this CPU while it idled */
 		cpu_set_fs_base(next->fs_base);
 		fpu_restore(next);
 	}
@@ -205,13 +226,27 @@ static struct cpu *pick_cpu(struct thread *t)
 	return best;
 }
 
-static void enqueue(struct thread *t)
+/* Wake an idle CPU that may run t, so that it steals work. */
+static void kick_idle(struct thread *t, struct cpu *busy)
 {
-	struct cpu *c = pick_cpu(t), *me = this_cpu();
+	for (uint32_t i = 0; i < MAX_CPUS; i++) {
+		struct cpu *c = &cpus[i];
+		if (c != busy && c->online && c->halted && ((t->affinity >> i) & 1)) {
+			apic_send_ipi(c->apic_id, VEC_RESCHED);
+			return;
+		}
+	}
+}
+
+static void enqueue_on(struct cpu *c, struct thread *t)
+{
+	struct cpu *me = this_cpu();
+	uint32_t waiting;
 
 	spin_lock(&c->rq_lock);
 	t->cpu = c->id;
 	rq_push(c, t);
+	waiting = c->rq_len;
 	spin_unlock(&c->rq_lock);
 	if (c != me)
 		apic_send_ipi(c->apic_id, VEC_RESCHED);
@@ -219,23 +254,43 @@ static void enqueue(struct thread *t)
 		c->need_resched = 1;
 	else
 		update_slice(c);
+	if (waiting >= 2)
+		kick_idle(t, c);
+}
+
+static void enqueue(struct thread *t)
+{
+	enqueue_on(pick_cpu(t), t);
 }
 
 void sched_wakeup(struct thread *t, int result)
 {
 	int blocked = T_BLOCKED;
 
-	if (!__atomic_compare_exchange_n(&t->state, &blocked, T_RUNNABLE, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
+	/* BLOCKED -> WAKING claims the wake-up; the result is in place before
+	 * RUNNABLE lets anyone run the thread. */
+	if (!__atomic_compare_exchange_n(&t->state, &blocked, T_WAKING, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
 		return;
 	t->wake_result = result;
-	enqueue(t);
+	__atomic_store_n(&t->state, T_RUNNABLE, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&t->on_cpu, __ATOMIC_SEQ_CST))
+		try_enqueue(t);
 }
 
+/* A new thread starts on its creator's CPU: thread churn (create, join)
+ * then costs no IPI; when more wait there, an idle CPU is kicked to steal
+ * (enqueue_on), which spreads parallel work. */
 void sched_start(struct thread *t)
 {
+	struct cpu *me = this_cpu();
+
 	t->state = T_RUNNABLE;
-	enqueue(t);
+	t->queued = 1;
+	if ((t->affinity >> me->id) & 1)
+		enqueue_on(me, t);
+	else
+		enqueue(t);
 }
 
 static void timed_out(struct timer *tm)
@@ -268,10 +323,9 @@ void sched_sleep_until(uint64_t deadline)
 
 void sched_migrate(void)
 {
-	struct thread *t = thread_current();
-
-	t->state = T_BLOCKED;
-	sched_wakeup(t, 0);
+	/* Runnable but not queued: the CPU queues it on an allowed CPU once
+	 * it has switched away (sched_finish_switch). */
+	thread_current()->state = T_RUNNABLE;
 	schedule();
 }
 
@@ -334,6 +388,7 @@ noreturn void sched_idle(void)
 	struct cpu *c = this_cpu();
 
 	for (;;) {
+		__atomic_store_n(&c->tlb_lazy, 1, __ATOMIC_SEQ_CST);
 		if (c->rq_len || steal(c)) {
 			schedule();
 			continue;

@@ -195,18 +195,39 @@ SYSCALL(tgkill)
 	return kill_thread((int)arg[1], (int)arg[2]);
 }
 
-#define MEMBARRIER_CMD_QUERY 0
-#define MEMBARRIER_SUPPORTED 0x1f /* GLOBAL, GLOBAL_EXPEDITED(+REGISTER), PRIVATE_EXPEDITED(+REGISTER) */
+enum {
+	MEMBARRIER_CMD_QUERY = 0,
+	MEMBARRIER_CMD_GLOBAL = 1,
+	MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
+	MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
+	MEMBARRIER_SUPPORTED = 0x1f,
+};
+
+static volatile int private_registered;
 
 SYSCALL(membarrier)
 {
-	if (arg[1])
-		return -EINVAL;
-	if (arg[0] == MEMBARRIER_CMD_QUERY)
+	switch (arg[1] ? -1 : (int)arg[0]) {
+	case MEMBARRIER_CMD_QUERY:
 		return MEMBARRIER_SUPPORTED;
-	if (!(arg[0] & MEMBARRIER_SUPPORTED) || (arg[0] & (arg[0] - 1)))
+	case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
+		return 0;
+	case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+		private_registered = 1;
+		return 0;
+	case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+		if (!private_registered)
+			return -EPERM;
+		/* fall through */
+	case MEMBARRIER_CMD_GLOBAL:
+	case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+		/* Every CPU takes an interrupt and answers it: a full barrier
+		 * on each. */
+		tlb_shootdown();
+		return 0;
+	default:
 		return -EINVAL;
-	/* Every CPU takes an interrupt and answers it: a full barrier each. */
-	tlb_shootdown();
-	return 0;
+	}
 }
