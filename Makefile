@@ -44,6 +44,7 @@ bench: setup
 	@bench/run.sh
 	@bench/uhyve.sh
 	@bench/timer.sh
+	@bench/threads.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -8,7 +8,9 @@
  * Entry contract (DESIGN.md D4): the kernel's ELF entry is called in 64-bit
  * mode, paging on with at least the image, boot_info and the strings it
  * points to identity-mapped, interrupts off, with RDI = &boot_info and
- * RSI = the CPU id (0 for the boot CPU).
+ * RSI = the CPU id (0 for the boot CPU). uhyve enters every vCPU there at
+ * once, each with its own stack inside [loader_start, loader_end); the
+ * kernel holds the others (RSI != 0) until it releases them.
  */
 #ifndef HERMIT_BOOT_INFO_H
 #define HERMIT_BOOT_INFO_H
@@ -42,7 +44,7 @@ struct boot_info {
 	uint32_t magic;	  /* HERMIT_BOOT_MAGIC */
 	uint32_t version; /* HERMIT_BOOT_VERSION */
 	uint32_t platform;
-	uint32_t cpu_count; /* 0 or 1: one CPU */
+	uint32_t cpu_count; /* CPUs started with this entry (uhyve); 0: find them (ACPI MADT) */
 	uint64_t tsc_khz;   /* 0: the kernel calibrates against the PIT */
 	uint64_t rsdp;	    /* ACPI RSDP, 0: search the BIOS areas */
 	uint16_t serial_port; /* 16550 I/O base, 0: none */

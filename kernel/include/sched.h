@@ -29,6 +29,8 @@ struct thread {
 	uint64_t affinity;		/* allowed CPUs, bit per CPU index */
 	bool idle;			/* a CPU's idle thread */
 	bool own_kstack;		/* kstack from kstack_alloc, to free */
+	bool fpu_live;			/* its FPU state is in this CPU's registers */
+	bool fpu_used;			/* its FPU area holds a state to load */
 	uint64_t clear_child_tid;	/* CLONE_CHILD_CLEARTID */
 	struct syscall_frame *frame;	/* of the system call in progress */
 	struct thread *next;		/* run queue or wait list */
@@ -70,8 +72,12 @@ struct thread *thread_alloc(void);
 void thread_free(struct thread *t);
 struct thread *thread_find(int tid);
 int thread_count(void);
-void fpu_save(struct thread *t);
-void fpu_restore(struct thread *t);
+/* Lazy FPU (arch/x86_64/cpu.c): before switching away from t; on #NM
+ * (true if it was the lazy load); the parent's state for a clone child. */
+void fpu_switch_out(struct thread *t);
+void fpu_switch_in(void);
+bool fpu_trap(void);
+void fpu_snapshot(struct thread *from, struct thread *to);
 
 /* arch/x86_64/switch.S */
 struct thread *switch_to(struct thread *prev, uint64_t *prev_ctx, uint64_t next_ctx);

@@ -184,13 +184,13 @@ void schedule(void)
 	next->on_cpu = 1;
 	if (!prev->idle) {
 		prev->fs_base = cpu_fs_base();
-		fpu_save(prev);
+		fpu_switch_out(prev);
 	}
 	if (!next->idle) {
 		__atomic_store_n(&c->tlb_lazy, 0, __ATOMIC_SEQ_CST);
 		tlb_poll(); /* shoot-downs skipped this CPU while it idled */
 		cpu_set_fs_base(next->fs_base);
-		fpu_restore(next);
+		fpu_switch_in();
 	}
 	sched_finish_switch(switch_to(prev, &prev->ctx, next->ctx));
 }
@@ -201,8 +201,10 @@ void sched_preempt_point(void)
 		schedule();
 }
 
-/* Pick the CPU for a thread that becomes runnable: its last one if
- * allowed and not busier than an idle alternative. */
+/* Pick the CPU for a thread that becomes runnable: its last one while
+ * nobody else waits there (its waker often blocks or exits next, as in
+ * join and ping-pong; if not, enqueue_on kicks an idle CPU to steal it),
+ * else the least loaded allowed one. */
 static struct cpu *pick_cpu(struct thread *t)
 {
 	uint64_t allowed = t->affinity & online_mask();
@@ -212,7 +214,7 @@ static struct cpu *pick_cpu(struct thread *t)
 		allowed = online_mask();
 	if ((allowed >> t->cpu) & 1) {
 		best = &cpus[t->cpu];
-		if (best->current == best->idle && !best->rq_len)
+		if (!best->rq_len)
 			return best;
 	}
 	for (uint32_t i = 0; i < MAX_CPUS; i++) {
@@ -254,7 +256,7 @@ static void enqueue_on(struct cpu *c, struct thread *t)
 		c->need_resched = 1;
 	else
 		update_slice(c);
-	if (waiting >= 2)
+	if (waiting >= 2 || (waiting == 1 && c->current != c->idle))
 		kick_idle(t, c);
 }
 
@@ -428,6 +430,7 @@ void sched_init(void)
 	main->tid = next_tid++;
 	main->state = T_RUNNING;
 	main->on_cpu = 1;
+	fpu_switch_in(); /* its FPU state loads on first use, like any thread's */
 	all_threads = main;
 	live_threads = 1;
 	this_cpu()->current = main;

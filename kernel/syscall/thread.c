@@ -59,7 +59,7 @@ SYSCALL(clone)
 		*--sp = 0;
 	t->ctx = (uint64_t)sp;
 	t->fs_base = flags & CLONE_SETTLS ? tls : cpu_fs_base();
-	fpu_save(t); /* the child starts with the parent's FPU/SSE registers */
+	fpu_snapshot(me, t); /* the child starts with the parent's FPU/SSE registers */
 	t->affinity = me->affinity;
 	t->cpu = me->cpu;
 	if (flags & CLONE_CHILD_CLEARTID)

@@ -52,3 +52,11 @@ if build h-fsgs --features=default,fsgsbase "$ROOT/tests/guest/sys_proc.c"; then
 	check "fsgsbase on a CPU without it falls back to the MSR" -- rc_is 0 \
 		-- has "has no FSGSBASE; FS base through the MSR" -- has "0 failed"
 fi
+
+if build h-nosmp --features=pci,acpi "$hello"; then
+	qemu --timeout 60 -c 2 "$T/h-nosmp"
+	check "kernel without smp runs on one CPU and says so" -- rc_is 0 -- has "Hello, world!" \
+		-- has "smp: feature off; running on 1 of 2 CPUs"
+fi
+qemu --timeout 60 -c 2 "$T/h-default"
+check "kernel with smp brings up the CPUs" -- rc_is 0 -- has "smp: 2 CPUs online"

@@ -9,14 +9,14 @@
 # uhyve's reason (musl's pthread_create uses SSE, so only
 # thr_nofloat_clone, which makes its threads with the raw clone call, has
 # a chance there).
-# THREADS_TIMEOUT bounds each run (default 60 s); THREADS_BUDGET bounds the
-# whole suite (default 330 s): runs past it are reported as failures, not
+# THREADS_TIMEOUT bounds each run (default 180 s); THREADS_BUDGET bounds the
+# whole suite (default 900 s): runs past it are reported as failures, not
 # silently left out.
 . "$(dirname "$0")/../lib.sh"
 
 SRC=$ROOT/tests/guest
-GUEST_TIMEOUT=${THREADS_TIMEOUT:-60}
-BUDGET=${THREADS_BUDGET:-330}
+GUEST_TIMEOUT=${THREADS_TIMEOUT:-180}
+BUDGET=${THREADS_BUDGET:-900}
 CPU_COUNTS="1 2 4"
 # The programs and their arguments; @CPUS@ is the CPU count of the run.
 PROGRAMS=(

@@ -68,21 +68,71 @@ uint64_t fpu_area_size(void)
 	return fpu_size;
 }
 
-/* The app's FPU/SSE/AVX registers of a thread being switched out or in. */
-void fpu_save(struct thread *t)
+static void fpu_reset(void)
 {
-	if (use_xsave)
-		__asm__ volatile("xsave64 (%0)" : : "r"(t->fpu), "a"(7), "d"(0) : "memory");
-	else
-		__asm__ volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
+	uint32_t mxcsr = 0x1f80;
+
+	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
 }
 
-void fpu_restore(struct thread *t)
+static void xsave_to(uint8_t *area)
 {
 	if (use_xsave)
-		__asm__ volatile("xrstor64 (%0)" : : "r"(t->fpu), "a"(7), "d"(0) : "memory");
+		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(7), "d"(0) : "memory");
 	else
-		__asm__ volatile("fxrstor64 (%0)" : : "r"(t->fpu) : "memory");
+		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+static void xrstor_from(const uint8_t *area)
+{
+	if (use_xsave)
+		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(7), "d"(0) : "memory");
+	else
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+/*
+ * Lazy FPU switching: a thread's FPU/SSE/AVX registers are loaded only when
+ * it first uses them after a switch (CR0.TS makes that trap with #NM), and
+ * saved at the next switch only if they were loaded. Threads that compute
+ * with integers only never pay for an XSAVE (nor does an emulating KVM that
+ * cannot run one).
+ */
+void fpu_switch_out(struct thread *t)
+{
+	if (t->fpu_live) {
+		xsave_to(t->fpu);
+		t->fpu_live = false;
+	}
+}
+
+void fpu_switch_in(void)
+{
+	write_cr0(read_cr0() | CR0_TS);
+}
+
+bool fpu_trap(void)
+{
+	struct thread *t = this_cpu()->current;
+
+	if (!t || t->idle || t->fpu_live)
+		return false;
+	__asm__ volatile("clts");
+	if (t->fpu_used)
+		xrstor_from(t->fpu);
+	else
+		fpu_reset(); /* a fresh thread: the reset state */
+	t->fpu_live = t->fpu_used = true;
+	return true;
+}
+
+void fpu_snapshot(struct thread *from, struct thread *to)
+{
+	if (from->fpu_live)
+		xsave_to(to->fpu);
+	else if (from->fpu_used)
+		kmemcpy(to->fpu, from->fpu, fpu_size);
+	to->fpu_used = from->fpu_used || from->fpu_live;
 }
 
 static bool use_fsgsbase;

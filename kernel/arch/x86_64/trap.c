@@ -222,6 +222,8 @@ void trap_dispatch(struct trap_frame *f)
 			sched_preempt_point();
 		return;
 	}
+	if (f->vector == 7 && fpu_trap())
+		return;
 	c->fault_depth++;
 	if (f->vector == 14 && c->fault_depth == 1) {
 		int err = vm_fault(read_cr2(), f->error);
