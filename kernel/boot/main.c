@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "clock.h"
 #include "console.h"
+#include "file.h"
 #include "irq.h"
 #include "platform.h"
 #include "timer.h"
@@ -134,6 +135,7 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	ioapic_init();
 	timer_init();
 	tty_init(bootinfo.serial_port);
+	console_files_init();
 	cpus[0].apic_id = apic_id();
 	tlb_init_cpu();
 	sched_init();

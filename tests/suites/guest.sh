@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 SRC=$ROOT/tests/guest
-SYS_PROGRAMS="sys_mem sys_io sys_time sys_proc"
+SYS_PROGRAMS="sys_mem sys_io sys_time sys_proc sys_fd"
 
 # lines: the last guest's output without the console's \r.
 lines() { tr -d '\r' <"$OUT"; }
@@ -50,7 +50,7 @@ program_result() {
 # native_build NAME: tests/guest/NAME.c built for this host into $T/NAME.native.
 native_build() {
 	musl-gcc -static -O2 -fno-omit-frame-pointer -o "$T/$1.native" \
-		"$SRC/$1.c" >"$T/$1.native.log" 2>&1 && return
+		"$SRC/$1.c" -lpthread >"$T/$1.native.log" 2>&1 && return
 	sed 's/^/build: /' "$T/$1.native.log"
 	return 1
 }
@@ -64,7 +64,7 @@ hermit_build() {
 		return 1
 	fi
 	[[ -f $T/$1 ]] && return
-	build "$1" "$SRC/$1.c" >&2 || { echo "hermit-gcc failed on $1.c"; return 1; }
+	build "$1" "$SRC/$1.c" -lpthread >&2 || { echo "hermit-gcc failed on $1.c"; return 1; }
 }
 
 # writev_whole: sys_io's line written by one writev of four pieces is whole.

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Open files and the one file-descriptor table (DESIGN.md D7): the console,
+ * pipes, and later files and sockets are all a struct file behind an fd.
+ * Buffers handed to the ops are app memory already checked by the caller.
+ */
+#ifndef KERNEL_FILE_H
+#define KERNEL_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define FD_MAX 1024
+
+struct file;
+
+struct file_ops {
+	long (*read)(struct file *f, char *buf, size_t len);
+	long (*write)(struct file *f, const char *buf, size_t len);
+	long (*stat)(struct file *f, struct stat *st);
+	long (*ioctl)(struct file *f, unsigned long req, uint64_t arg);
+	void (*release)(struct file *f); /* the last reference is gone */
+};
+
+struct file {
+	const struct file_ops *ops;
+	int flags; /* O_ACCMODE | O_NONBLOCK | O_APPEND */
+	volatile int refs;
+	void *priv;
+};
+
+struct file *file_new(const struct file_ops *ops, int flags, void *priv);
+void file_get(struct file *f);
+void file_put(struct file *f);
+
+/* The lowest free fd >= min for f (taking a reference); or -EMFILE. */
+int fd_install(struct file *f, int min, bool cloexec);
+/* The file behind fd, with a reference the caller puts; NULL if none. */
+struct file *fd_get(int fd);
+int fd_close(int fd);
+/* Make newfd refer to oldfd's file (closing what newfd was). */
+int fd_dup_to(int oldfd, int newfd, bool cloexec);
+int fd_get_cloexec(int fd);
+int fd_set_cloexec(int fd, bool on);
+
+/* The console's three descriptors, at boot (drivers/tty.c). */
+void console_files_init(void);
+/* pipe2 (fs/pipe.c): two files, read end and write end. */
+int pipe_create(int flags, struct file **rd, struct file **wr);
+
+#endif
