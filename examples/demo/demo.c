@@ -1,13 +1,15 @@
 /*
  * The hermit-c demo, the counterpart of Hermit's rusty_demo: it greets,
- * shows its arguments and environment, allocates memory, and times a
- * computation of pi by numerical integration.
+ * shows its arguments and environment, allocates memory, prints
+ * /etc/hostname, writes and reads back a file in its working directory,
+ * and times a computation of pi by numerical integration.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -55,6 +57,24 @@ int main(int argc, char **argv)
 	memset(buf, 0x5a, size);
 	printf("allocated and filled %zu MiB at %p\n", size >> 20, (void *)buf);
 	free(buf);
+
+	/* Files: one written and read back in the working directory. */
+	char line[128] = "";
+	FILE *f = fopen("/etc/hostname", "r");
+	if (f && fgets(line, sizeof(line), f))
+		printf("hostname: %s", line);
+	if (f)
+		fclose(f);
+	f = fopen("demo.txt", "w");
+	if (f) {
+		fprintf(f, "written by the hermit-c demo\n");
+		fclose(f);
+	}
+	f = fopen("demo.txt", "r");
+	if (f && fgets(line, sizeof(line), f))
+		printf("read back from %s/demo.txt: %s", getcwd(NULL, 0), line);
+	if (f)
+		fclose(f);
 
 	t = now();
 	double p = pi(steps);

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "console.h"
 #include "file.h"
+#include "vfs.h"
 #include "irq.h"
 #include "platform.h"
 #include "timer.h"
@@ -20,6 +21,9 @@
 #include "uhyve.h"
 
 #define CMDLINE_MAX 4096
+#ifndef HERMIT_WD_DEFAULT
+#define HERMIT_WD_DEFAULT "/root"
+#endif
 
 static struct boot_info bootinfo;
 static char cmdline_buf[CMDLINE_MAX], argv0_buf[256];
@@ -98,6 +102,15 @@ static void early_log_level(void)
 	}
 }
 
+/* The file system: the working directory is HERMIT_WD, /etc/hostname
+ * holds HOSTNAME (both from the environment, with defaults). */
+static void fs_init(const struct cmdline *cl)
+{
+	const char *wd = getenv_boot(cl, "HERMIT_WD"), *host = getenv_boot(cl, "HOSTNAME");
+
+	vfs_init(wd ? wd : HERMIT_WD_DEFAULT, host ? host : "hermit");
+}
+
 /* Kernel self-tests that the test suite asks for with env=HERMIT_SELFTEST=. */
 static void selftests(const struct cmdline *cl)
 {
@@ -136,6 +149,7 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	timer_init();
 	tty_init(bootinfo.serial_port);
 	console_files_init();
+	fs_init(&cl);
 	cpus[0].apic_id = apic_id();
 	tlb_init_cpu();
 	sched_init();

@@ -14,7 +14,7 @@ struct file *file_new(const struct file_ops *ops, int flags, void *priv)
 	struct file *f = kzalloc(sizeof(*f));
 
 	if (f)
-		*f = (struct file){ ops, flags, 1, priv };
+		*f = (struct file){ ops, flags, 1, priv, 0 };
 	return f;
 }
 

@@ -9,7 +9,7 @@
 #include "spinlock.h"
 
 #define PAGE_SIZE 4096ul
-#define KSTACK_SIZE (16 * 1024)
+#define KSTACK_SIZE (32 * 1024) /* system calls keep two paths (2 x 4 KiB) on it */
 
 #define MAX_CPUS 64
 

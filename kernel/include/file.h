@@ -21,6 +21,9 @@ struct file_ops {
 	long (*write)(struct file *f, const char *buf, size_t len);
 	long (*stat)(struct file *f, struct stat *st);
 	long (*ioctl)(struct file *f, unsigned long req, uint64_t arg);
+	long (*lseek)(struct file *f, int64_t off, int whence); /* NULL: ESPIPE */
+	long (*getdents)(struct file *f, char *buf, size_t len); /* directories */
+	long (*truncate)(struct file *f, uint64_t len);
 	void (*release)(struct file *f); /* the last reference is gone */
 };
 
@@ -29,6 +32,7 @@ struct file {
 	int flags; /* O_ACCMODE | O_NONBLOCK | O_APPEND */
 	volatile int refs;
 	void *priv;
+	uint64_t pos; /* for seekable files */
 };
 
 struct file *file_new(const struct file_ops *ops, int flags, void *priv);

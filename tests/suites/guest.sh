@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 SRC=$ROOT/tests/guest
-SYS_PROGRAMS="sys_mem sys_io sys_time sys_proc sys_fd"
+SYS_PROGRAMS="sys_mem sys_io sys_time sys_proc sys_fd sys_file"
 
 # lines: the last guest's output without the console's \r.
 lines() { tr -d '\r' <"$OUT"; }
@@ -82,7 +82,8 @@ native_tests() {
 	fi
 	for p in $SYS_PROGRAMS; do
 		native_build "$p" || { fail "native $p" "musl-gcc failed"; continue; }
-		guest "$T/$p.native"
+		# In $T: sys_file works in a scratch directory under its cwd.
+		guest sh -c 'cd "$1" && exec "$2"' sh "$T" "$T/$p.native"
 		program_result "native $p"
 		[[ $p == sys_io ]] && check "native writev output arrives whole" -- writev_whole
 	done

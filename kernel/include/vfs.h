@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VFS (DESIGN.md D7): one tree of inodes, a RAM file system at "/"
+ * with /tmp, /etc, /dev and the working directory HERMIT_WD (default
+ * /root). Paths resolve with ".", ".." and symbolic links. Host
+ * directories (uhyve, virtio-fs) will mount into this tree.
+ */
+#ifndef KERNEL_VFS_H
+#define KERNEL_VFS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include "file.h"
+
+#define VFS_NAME_MAX 255
+#define VFS_PATH_MAX 4096
+
+struct inode;
+
+/* A device node's behaviour (/dev/null, /dev/zero, ...). */
+struct dev_ops {
+	long (*read)(char *buf, size_t len);
+	long (*write)(const char *buf, size_t len);
+};
+
+void vfs_init(const char *wd, const char *hostname);
+
+/* Open path (relative to dirfd or the working directory) as open(2). */
+long vfs_open(int dirfd, const char *path, int flags, int mode, struct file **out);
+long vfs_stat(int dirfd, const char *path, struct stat *st, bool follow);
+long vfs_mkdir(int dirfd, const char *path, int mode);
+long vfs_unlink(int dirfd, const char *path, bool dir);
+long vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+long vfs_symlink(const char *target, int dirfd, const char *path);
+long vfs_readlink(int dirfd, const char *path, char *buf, size_t len);
+long vfs_truncate(const char *path, uint64_t len);
+long vfs_chdir(int dirfd, const char *path);
+long vfs_getcwd(char *buf, size_t len);
+long vfs_access(int dirfd, const char *path, int mode);
+/* Copy len bytes of a regular file at off into dst (mmap of files). */
+long vfs_file_read_at(struct file *f, char *dst, size_t len, uint64_t off);
+bool vfs_is_file(struct file *f);
+
+#endif
