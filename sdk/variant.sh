@@ -13,7 +13,7 @@
 #        variant.sh notes      one line per accepted feature not yet implemented
 # An unknown feature is an error (exit 2) with a message naming it.
 known="smp pci acpi fsgsbase vga tcp dhcpv4"
-implemented="smp acpi vga fsgsbase"
+implemented="smp pci acpi vga fsgsbase"
 defaults="smp pci acpi"
 
 level=$(printf '%s' "${HERMIT_LOG_LEVEL_FILTER:-info}" | tr 'A-Z' 'a-z')

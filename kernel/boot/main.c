@@ -14,6 +14,9 @@
 #include "tty.h"
 #include "log.h"
 #include "mm.h"
+#ifdef HERMIT_FEATURE_PCI
+#include "pci.h"
+#endif
 #include "random.h"
 #include "sched.h"
 #include "smp.h"
@@ -147,6 +150,9 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	apic_init();
 	ioapic_init();
 	timer_init();
+#ifdef HERMIT_FEATURE_PCI
+	pci_init();
+#endif
 	tty_init(bootinfo.serial_port);
 	console_files_init();
 	fs_init(&cl);

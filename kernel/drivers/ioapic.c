@@ -44,25 +44,32 @@ void ioapic_init(void)
 	}
 }
 
-int ioapic_route_isa(uint8_t irq)
+int ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint16_t flags)
 {
-	uint16_t flags;
-	uint32_t gsi = platform_isa_gsi(irq, &flags), lo;
+	uint32_t lo = vector;
 
 	for (int i = 0; i < platform.nioapics; i++) {
 		const struct ioapic_desc *io = &platform.ioapics[i];
 		if (gsi < io->gsi_base || gsi >= io->gsi_base + lines(io))
 			continue;
-		lo = VEC_ISA_BASE + irq;
 		if ((flags & IRQ_POLARITY_MASK) == IRQ_POLARITY_LOW)
 			lo |= RED_ACTIVE_LOW;
 		if ((flags & IRQ_TRIGGER_MASK) == IRQ_TRIGGER_LEVEL)
 			lo |= RED_LEVEL;
 		ioapic_write(io, IOREDTBL + 2 * (gsi - io->gsi_base) + 1, apic_id() << 24);
 		ioapic_write(io, IOREDTBL + 2 * (gsi - io->gsi_base), lo);
-		pr_debug("ioapic: ISA IRQ %u -> GSI %u -> vector 0x%x", irq, gsi, lo & 0xff);
+		pr_debug("ioapic: GSI %u -> vector 0x%x%s%s", gsi, vector,
+			 lo & RED_LEVEL ? ", level" : "", lo & RED_ACTIVE_LOW ? ", active low" : "");
 		return 0;
 	}
-	pr_warn("ioapic: no IOAPIC serves GSI %u (ISA IRQ %u)", gsi, irq);
+	pr_warn("ioapic: no IOAPIC serves GSI %u", gsi);
 	return -1;
+}
+
+int ioapic_route_isa(uint8_t irq)
+{
+	uint16_t flags;
+	uint32_t gsi = platform_isa_gsi(irq, &flags);
+
+	return ioapic_route_gsi(gsi, VEC_ISA_BASE + irq, flags);
 }

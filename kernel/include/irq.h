@@ -8,6 +8,8 @@
 
 #define VEC_TIMER 0x20	   /* the local APIC timer */
 #define VEC_ISA_BASE 0x30  /* ISA IRQ n arrives on VEC_ISA_BASE + n */
+#define VEC_DEV_BASE 0x40  /* [VEC_DEV_BASE, VEC_DEV_END): PCI devices, */
+#define VEC_DEV_END 0xe0   /* MSI-X entries and INTx lines (drivers/pci.c) */
 #define VEC_RESCHED 0xf0	   /* IPI: look at the run queue */
 #define VEC_TLB 0xf1	   /* IPI: TLB shoot-down (mm/tlb.c) */
 #define VEC_SPURIOUS 0xff
@@ -36,6 +38,9 @@ void ioapic_init(void);
 /* Route ISA IRQ irq (through the MADT overrides) to VEC_ISA_BASE + irq on
  * this CPU, unmasked. Returns 0, or -1 when no IOAPIC serves its GSI. */
 int ioapic_route_isa(uint8_t irq);
+/* Route GSI gsi to vector on this CPU, unmasked; flags as in the MADT
+ * (IRQ_POLARITY_*, IRQ_TRIGGER_*). Returns 0, or -1 when no IOAPIC has it. */
+int ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint16_t flags);
 
 /* Wait for an interrupt with interrupts on, then turn them off again. */
 static inline void irq_wait(void)

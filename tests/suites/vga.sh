@@ -254,12 +254,12 @@ app=(
 	'vga-test ready'
 )
 
-if build vga_test "$T/vga_test.c" --features=default,vga; then
+if build vga_test "$T/vga_test.c" --features=smp,acpi,vga; then
 	screen_run plain "vga-test ready" "$T/vga_test"
 	ready=$(row_of plain 'vga-test ready')
 	screen_check plain "vga: log and app lines read back from the screen, in order" -- \
 		rc_is 0 -- screen_ok -- in_order plain "$boot_re" \
-		"$features_re smp pci acpi vga$off_re" 'vga-test stdout one' -- \
+		"$features_re smp acpi vga$off_re" 'vga-test stdout one' -- \
 		block plain "${app[@]}"
 	screen_check plain "vga: a colour per level and stream (info 07, stdout 0f, stderr 0b)" -- \
 		screen_ok -- attr_is plain "$boot_re" 07 -- attr_is plain 'vga-test stdout one' 0f -- \
@@ -281,7 +281,7 @@ if build vga_test "$T/vga_test.c" --features=default,vga; then
 		rc_is 0 -- screen_ok -- block scroll "${scrolled[@]}" 'vga-test ready' '' -- \
 		cursor_is scroll 24 0
 else
-	fail "vga: screen tests" "hermit-gcc --features=default,vga failed"
+	fail "vga: screen tests" "hermit-gcc --features=smp,acpi,vga failed"
 fi
 
 if build novga_test "$T/vga_test.c" --features=default; then
@@ -295,13 +295,13 @@ fi
 
 if ! command -v gdb >/dev/null; then
 	skip "vga: the demo's screen" "gdb is not installed (scripts/setup.sh installs it)"
-elif build demo "$ROOT/examples/demo/demo.c" --features=default,vga; then
+elif build demo "$ROOT/examples/demo/demo.c" --features=smp,acpi,vga; then
 	gdb_screen_run demo "$T/demo" one 'two words'
 	screen_check demo "vga: the demo's final screen is its serial output" -- \
 		rc_is 0 -- screen_ok -- has "pi = 3.14159" -- screen_is_serial demo
 	[[ -f $T/demo.txt ]] && used_rows demo | sed 's/^/    demo screen| /'
 else
-	fail "vga: the demo's screen" "hermit-gcc --features=default,vga failed on the demo"
+	fail "vga: the demo's screen" "hermit-gcc --features=smp,acpi,vga failed on the demo"
 fi
 
 # Other feature sets boot and say which features they have.
