@@ -30,11 +30,14 @@ struct inode {
 	char *data;			  /* regular files and link targets */
 	uint64_t size, cap;
 	const struct dev_ops *dev;
+	const struct fs_backend *mnt; /* a mount point: the backend below it */
+	void *mnt_ctx;
 	struct timespec atime, mtime, ctime;
 };
 
 static struct spinlock lock;
 static struct inode *root, *cwd;
+static char cwd_rel[VFS_PATH_MAX]; /* below cwd when cwd is a mount point */
 static uint64_t next_ino = 1;
 
 static struct timespec now(void)
@@ -109,14 +112,45 @@ struct walk {
 	struct inode *dir;  /* the parent of the last component */
 	struct inode *node; /* the last component, NULL if absent */
 	char last[VFS_NAME_MAX + 1];
+	struct inode *mount; /* set: the path goes on in this mount's backend */
+	char rel[VFS_PATH_MAX]; /* ... as this normalised relative path */
 };
 
+/* Append a component to a mount-relative path, or drop its last one. */
+static long rel_push(char *rel, const char *c, size_t len)
+{
+	size_t at = kstrlen(rel);
+
+	if (at + !!at + len >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (at)
+		rel[at++] = '/';
+	kmemcpy(rel + at, c, len);
+	rel[at + len] = 0;
+	return 0;
+}
+
+static void rel_pop(char *rel)
+{
+	char *slash = NULL;
+
+	for (char *p = rel; *p; p++)
+		if (*p == '/')
+			slash = p;
+	if (slash)
+		*slash = 0;
+	else
+		rel[0] = 0;
+}
+
 /* Resolve path (lock held). follow: follow a symlink in the last component.
- * Returns 0 (w->node may be NULL: the parent exists) or -errno. */
-static long walk(struct inode *start, const char *path, bool follow, int depth, struct walk *w)
+ * Returns 0 (w->node may be NULL: the parent exists; w->mount set: the rest
+ * is the backend's) or -errno. */
+static long walk(struct inode *start, const char *path, bool follow, struct walk *w)
 {
 	struct inode *dir = path[0] == '/' ? root : start;
 	const char *p = path;
+	int links = 0;
 
 	if (!*path)
 		return -ENOENT;
@@ -124,7 +158,14 @@ static long walk(struct inode *start, const char *path, bool follow, int depth, 
 		return -ENAMETOOLONG;
 	w->node = dir;
 	w->dir = dir->parent;
+	w->mount = NULL;
+	w->rel[0] = 0;
 	kmemcpy(w->last, ".", 2);
+	if (dir->mnt) {
+		w->mount = dir;
+		kmemcpy(w->rel, dir == cwd && path[0] != '/' ? cwd_rel : "",
+			kstrlen(dir == cwd && path[0] != '/' ? cwd_rel : "") + 1);
+	}
 	for (;;) {
 		while (*p == '/')
 			p++;
@@ -136,6 +177,24 @@ static long walk(struct inode *start, const char *path, bool follow, int depth, 
 		size_t len = e - p;
 		if (len > VFS_NAME_MAX)
 			return -ENAMETOOLONG;
+		if (w->mount) { /* inside a mount: lexical, the backend resolves */
+			if (len == 2 && p[0] == '.' && p[1] == '.') {
+				if (!w->rel[0]) { /* leaving the mount upwards */
+					dir = w->mount->parent;
+					w->mount = NULL;
+					w->node = dir;
+					w->dir = dir->parent;
+				} else {
+					rel_pop(w->rel);
+				}
+			} else if (!(len == 1 && p[0] == '.')) {
+				long r = rel_push(w->rel, p, len);
+				if (r)
+					return r;
+			}
+			p = e;
+			continue;
+		}
 		if (!S_ISDIR(dir->mode))
 			return -ENOTDIR;
 		struct inode *n = lookup(dir, p, len);
@@ -144,27 +203,31 @@ static long walk(struct inode *start, const char *path, bool follow, int depth, 
 			if (*q != '/')
 				last = false;
 		if (n && S_ISLNK(n->mode) && (!last || follow || *e == '/')) {
-			struct walk t;
-			if (depth >= SYMLOOP_MAX)
+			/* Splice the target in front of the rest and go on;
+			 * the lock serialises walks, so two buffers suffice. */
+			static char splice[2][VFS_PATH_MAX];
+			char *buf = splice[++links & 1];
+			size_t tl = n->size, rl = kstrlen(e);
+			if (links > SYMLOOP_MAX)
 				return -ELOOP;
-			long r = walk(dir, n->data, true, depth + 1, &t);
-			if (r)
-				return r;
-			if (!t.node) { /* a dangling link: its target may be created */
-				if (!last)
-					return -ENOENT;
-				w->dir = t.dir;
-				w->node = NULL;
-				kmemcpy(w->last, t.last, sizeof(t.last));
-				return 0;
-			}
-			n = t.node;
+			if (tl + rl + 1 > VFS_PATH_MAX)
+				return -ENAMETOOLONG;
+			kmemcpy(buf, n->data, tl);
+			kmemcpy(buf + tl, e, rl + 1);
+			p = buf;
+			if (*p == '/')
+				dir = root;
+			continue;
 		}
 		w->dir = dir;
 		w->node = n;
 		kmemset(w->last, 0, sizeof(w->last));
 		kmemcpy(w->last, p, len);
-		if (last)
+		if (n && n->mnt) {
+			w->mount = n;
+			w->rel[0] = 0;
+		}
+		if (last && !w->mount)
 			return 0;
 		if (!n)
 			return -ENOENT;
@@ -401,6 +464,18 @@ static long start_dir(int dirfd, const char *path, struct inode **out)
 
 /* ---- operations ---- */
 
+/* After a walk that ended in a mount: drop the lock and let the backend do
+ * op on the relative path (EPERM if it cannot). */
+#define IN_MOUNT(w, op, ...)                                                      \
+	do {                                                                      \
+		if ((w).mount) {                                                  \
+			const struct fs_backend *be_ = (w).mount->mnt;            \
+			void *ctx_ = (w).mount->mnt_ctx;                          \
+			spin_unlock(&lock);                                       \
+			return be_->op ? be_->op(ctx_, (w).rel, ##__VA_ARGS__) : -EPERM; \
+		}                                                                 \
+	} while (0)
+
 long vfs_open(int dirfd, const char *path, int flags, int mode, struct file **out)
 {
 	struct inode *start, *n;
@@ -411,9 +486,10 @@ long vfs_open(int dirfd, const char *path, int flags, int mode, struct file **ou
 	if ((r = start_dir(dirfd, path, &start)))
 		return r;
 	spin_lock(&lock);
-	r = walk(start, path, !(flags & O_NOFOLLOW), 0, &w);
+	r = walk(start, path, !(flags & O_NOFOLLOW), &w);
 	if (r)
 		goto out;
+	IN_MOUNT(w, open, flags, mode, out);
 	n = w.node;
 	if (n && (flags & O_CREAT) && (flags & O_EXCL)) {
 		r = -EEXIST;
@@ -467,7 +543,9 @@ long vfs_stat(int dirfd, const char *path, struct stat *st, bool follow)
 	if ((r = start_dir(dirfd, path, &start)))
 		return r;
 	spin_lock(&lock);
-	r = walk(start, path, follow, 0, &w);
+	r = walk(start, path, follow, &w);
+	if (!r)
+		IN_MOUNT(w, stat, st, follow);
 	if (!r && !w.node)
 		r = -ENOENT;
 	if (!r)
@@ -497,7 +575,9 @@ long vfs_mkdir(int dirfd, const char *path, int mode)
 	if ((r = start_dir(dirfd, path, &start)))
 		return r;
 	spin_lock(&lock);
-	r = walk(start, path, false, 0, &w);
+	r = walk(start, path, false, &w);
+	if (!r)
+		IN_MOUNT(w, mkdir, mode);
 	if (!r && w.node)
 		r = -EEXIST;
 	if (!r && !inode_new(w.dir, w.last, S_IFDIR | (mode & 07777 & ~022)))
@@ -515,7 +595,11 @@ long vfs_unlink(int dirfd, const char *path, bool dir)
 	if ((r = start_dir(dirfd, path, &start)))
 		return r;
 	spin_lock(&lock);
-	r = walk(start, path, false, 0, &w);
+	r = walk(start, path, false, &w);
+	if (!r && w.mount && !w.rel[0])
+		r = -EBUSY; /* the mount point itself */
+	if (!r)
+		IN_MOUNT(w, unlink, dir);
 	n = w.node;
 	if (!r && !n)
 		r = -ENOENT;
@@ -557,8 +641,20 @@ long vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *new
 	if ((r = start_dir(olddirfd, oldpath, &s1)) || (r = start_dir(newdirfd, newpath, &s2)))
 		return r;
 	spin_lock(&lock);
-	if ((r = walk(s1, oldpath, false, 0, &a)) || (r = walk(s2, newpath, false, 0, &b)))
+	if ((r = walk(s1, oldpath, false, &a)) || (r = walk(s2, newpath, false, &b)))
 		goto out;
+	if (a.mount || b.mount) {
+		const struct fs_backend *be = a.mount ? a.mount->mnt : NULL;
+		void *ctx = a.mount ? a.mount->mnt_ctx : NULL;
+		if (a.mount != b.mount)
+			r = -EXDEV;
+		else if (!a.rel[0] || !b.rel[0])
+			r = -EBUSY;
+		if (r)
+			goto out;
+		spin_unlock(&lock);
+		return be->rename ? be->rename(ctx, a.rel, b.rel) : -EPERM;
+	}
 	n = a.node, t = b.node;
 	r = -ENOENT;
 	if (!n)
@@ -604,7 +700,13 @@ long vfs_symlink(const char *target, int dirfd, const char *path)
 	if ((r = start_dir(dirfd, path, &start)))
 		return r;
 	spin_lock(&lock);
-	r = walk(start, path, false, 0, &w);
+	r = walk(start, path, false, &w);
+	if (!r && w.mount) {
+		const struct fs_backend *be = w.mount->mnt;
+		void *ctx = w.mount->mnt_ctx;
+		spin_unlock(&lock);
+		return be->symlink ? be->symlink(ctx, target, w.rel) : -EPERM;
+	}
 	if (!r && w.node)
 		r = -EEXIST;
 	if (!r && (!(n = inode_new(w.dir, w.last, S_IFLNK | 0777)) ||
@@ -627,7 +729,9 @@ long vfs_readlink(int dirfd, const char *path, char *buf, size_t len)
 	if ((r = start_dir(dirfd, path, &start)))
 		return r;
 	spin_lock(&lock);
-	r = walk(start, path, false, 0, &w);
+	r = walk(start, path, false, &w);
+	if (!r)
+		IN_MOUNT(w, readlink, buf, len);
 	if (!r && !w.node)
 		r = -ENOENT;
 	else if (!r && !S_ISLNK(w.node->mode))
@@ -661,7 +765,24 @@ long vfs_chdir(int dirfd, const char *path)
 	if ((r = start_dir(dirfd, path, &start)))
 		return r;
 	spin_lock(&lock);
-	r = walk(start, path, true, 0, &w);
+	r = walk(start, path, true, &w);
+	if (!r && w.mount) {
+		struct stat st;
+		struct inode *m = w.mount;
+		spin_unlock(&lock);
+		r = m->mnt->stat ? m->mnt->stat(m->mnt_ctx, w.rel, &st, true) : -ENOENT;
+		if (!r && !S_ISDIR(st.st_mode))
+			r = -ENOTDIR;
+		spin_lock(&lock);
+		if (!r) {
+			m->refs++;
+			cwd->refs--;
+			cwd = m;
+			kmemcpy(cwd_rel, w.rel, kstrlen(w.rel) + 1);
+		}
+		spin_unlock(&lock);
+		return r;
+	}
 	if (!r && !w.node)
 		r = -ENOENT;
 	else if (!r && !S_ISDIR(w.node->mode))
@@ -671,6 +792,7 @@ long vfs_chdir(int dirfd, const char *path)
 		cwd->refs--;
 		inode_free_if_unused(cwd);
 		cwd = w.node;
+		cwd_rel[0] = 0;
 	}
 	spin_unlock(&lock);
 	return r;
@@ -684,6 +806,16 @@ long vfs_getcwd(char *buf, size_t len)
 
 	spin_lock(&lock);
 	tmp[at] = 0;
+	if (cwd_rel[0]) {
+		size_t l = kstrlen(cwd_rel);
+		if (at < l + 1) {
+			spin_unlock(&lock);
+			return -ENAMETOOLONG;
+		}
+		at -= l;
+		kmemcpy(tmp + at, cwd_rel, l);
+		tmp[--at] = '/';
+	}
 	for (struct inode *n = cwd; n != root; n = n->parent) {
 		size_t l = kstrlen(n->name);
 		if (at < l + 1) {
@@ -751,7 +883,7 @@ static struct inode *mkdir_p(const char *path)
 {
 	struct walk w;
 
-	if (walk(root, path, true, 0, &w) == 0 && w.node)
+	if (walk(root, path, true, &w) == 0 && w.node)
 		return w.node;
 	for (const char *p = path + 1;; p++) {
 		if (*p == '/' || !*p) {
@@ -759,13 +891,13 @@ static struct inode *mkdir_p(const char *path)
 			size_t l = p - path;
 			kmemcpy(part, path, l);
 			part[l] = 0;
-			if (walk(root, part, true, 0, &w) == 0 && !w.node)
+			if (walk(root, part, true, &w) == 0 && !w.node)
 				inode_new(w.dir, w.last, S_IFDIR | 0755);
 			if (!*p)
 				break;
 		}
 	}
-	walk(root, path, true, 0, &w);
+	walk(root, path, true, &w);
 	return w.node;
 }
 
@@ -785,6 +917,23 @@ static void add_dev(const char *name, const struct dev_ops *ops, uint32_t mode)
 	if (!n)
 		panic("vfs: out of memory for /dev/%s", name);
 	n->dev = ops;
+}
+
+long vfs_mount(const char *path, const struct fs_backend *be, void *ctx)
+{
+	struct inode *n;
+
+	spin_lock(&lock);
+	n = mkdir_p(path);
+	if (n && S_ISDIR(n->mode) && !n->mnt) {
+		n->mnt = be;
+		n->mnt_ctx = ctx;
+	}
+	spin_unlock(&lock);
+	if (!n || n->mnt != be)
+		return n ? -EBUSY : -ENOENT;
+	pr_info("vfs: %s mounted at %s", be->name, path);
+	return 0;
 }
 
 void vfs_init(const char *wd, const char *hostname)

@@ -24,6 +24,32 @@ struct dev_ops {
 	long (*write)(const char *buf, size_t len);
 };
 
+/*
+ * A file system mounted into the tree (uhyve host directories, virtio-fs):
+ * the VFS resolves the path up to the mount point and hands the rest to
+ * the backend as a relative path, already normalised: no empty, "." or
+ * ".." components, no leading or trailing '/', "" for the mount's root.
+ * ".." that would leave the mount is resolved by the VFS, never passed.
+ * Symbolic links inside the backend are the backend's business (a host
+ * directory resolves them on the host, beneath the mount). Each op returns
+ * 0 or -errno; open returns a struct file whose ops (read, write, lseek,
+ * stat, getdents, truncate, release) the backend provides.
+ */
+struct fs_backend {
+	const char *name;
+	long (*open)(void *ctx, const char *rel, int flags, int mode, struct file **out);
+	long (*stat)(void *ctx, const char *rel, struct stat *st, bool follow);
+	long (*mkdir)(void *ctx, const char *rel, int mode);
+	long (*unlink)(void *ctx, const char *rel, bool dir);
+	long (*rename)(void *ctx, const char *from, const char *to);
+	long (*symlink)(void *ctx, const char *target, const char *rel);
+	long (*readlink)(void *ctx, const char *rel, char *buf, size_t len);
+	long (*truncate)(void *ctx, const char *rel, uint64_t len);
+};
+
+/* Mount be (with its ctx) at path, creating the directory if needed. */
+long vfs_mount(const char *path, const struct fs_backend *be, void *ctx);
+
 void vfs_init(const char *wd, const char *hostname);
 
 /* Open path (relative to dirfd or the working directory) as open(2). */
