@@ -26,6 +26,7 @@ die() {
 	echo "bench: $*" >&2
 	exit 1
 }
+. "$(dirname "$0")/lib.sh"
 
 # wrap_qemu: puts the timing qemu-system-x86_64 wrapper into $T/path.
 wrap_qemu() {
@@ -42,16 +43,6 @@ wrap_qemu() {
 		exit \$rc
 	EOF
 	chmod +x "$T/path/qemu-system-x86_64"
-}
-
-# free_port: a TCP port nobody listens on at 127.0.0.1, for linux-guest.
-free_port() {
-	local p i
-	for i in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-	die "no free TCP port found"
 }
 
 # run_once TIMEOUT EXPECT CMD...: runs CMD; sets WHOLE_MS (the command's wall
@@ -91,12 +82,6 @@ has_empty() {
 	local x
 	for x in "$@"; do [[ -n $x ]] || return 0; done
 	return 1
-}
-
-# ratio A B: A/B with two decimals, in integer arithmetic.
-ratio() {
-	local r=$(((100 * $1 + $2 / 2) / $2))
-	printf '%d.%02d' $((r / 100)) $((r % 100))
 }
 
 size_line() {

@@ -19,6 +19,7 @@ die() {
 	echo "bench/threads: $*" >&2
 	exit 1
 }
+. "$(dirname "$0")/lib.sh"
 
 # measure KEYS CMD...: one run of CMD; prints the values of KEYS (words) from
 # its thrbench line, in that order.
@@ -34,24 +35,6 @@ measure() {
 		out+=("$v")
 	done
 	echo "${out[*]}"
-}
-
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-
-ratio() {
-	local a=$1 b=$2
-	((b > 0)) || b=1
-	local r=$(((100 * a + b / 2) / b))
-	printf '%d.%02d' $((r / 100)) $((r % 100))
-}
-
-free_port() {
-	local p
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-	die "no free TCP port"
 }
 
 hermit() { measure "$1" "$BIN/hermit-qemu" -c "$2" "$T/tb.hermit" "${@:3}"; }

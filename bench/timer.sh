@@ -17,6 +17,7 @@ die() {
 	echo "bench/timer: $*" >&2
 	exit 1
 }
+. "$(dirname "$0")/lib.sh"
 
 # One run of CMD; prints "median worst" from its timerbench line.
 measure() {
@@ -25,24 +26,6 @@ measure() {
 	line=$(tr -d '\r' <"$T/out" | grep -m1 '^timerbench:') ||
 		{ tail -n 5 "$T/out" >&2; die "$* printed no timerbench line"; }
 	sed 's/.*median_us=\([0-9-]*\) worst_us=\([0-9-]*\).*/\1 \2/' <<<"$line"
-}
-
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-
-ratio() {
-	local a=$1 b=$2
-	((b > 0)) || b=1
-	local r=$(((100 * a + b / 2) / b))
-	printf '%d.%02d' $((r / 100)) $((r % 100))
-}
-
-free_port() {
-	local p
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-	die "no free TCP port"
 }
 
 [[ -x $LINUX_GUEST ]] || die "$LINUX_GUEST is missing"
