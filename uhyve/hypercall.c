@@ -29,6 +29,19 @@ const char *hc_name(unsigned call)
 	    [UHYVE_HC_EXIT] = "EXIT",
 	    [UHYVE_HC_CMDLINE] = "CMDLINE",
 	    [UHYVE_HC_READ] = "READ",
+	    [UHYVE_HC_FS_OPEN] = "FS_OPEN",
+	    [UHYVE_HC_FS_CLOSE] = "FS_CLOSE",
+	    [UHYVE_HC_FS_PREAD] = "FS_PREAD",
+	    [UHYVE_HC_FS_PWRITE] = "FS_PWRITE",
+	    [UHYVE_HC_FS_FSTAT] = "FS_FSTAT",
+	    [UHYVE_HC_FS_STAT] = "FS_STAT",
+	    [UHYVE_HC_FS_GETDENTS] = "FS_GETDENTS",
+	    [UHYVE_HC_FS_MKDIR] = "FS_MKDIR",
+	    [UHYVE_HC_FS_UNLINK] = "FS_UNLINK",
+	    [UHYVE_HC_FS_RENAME] = "FS_RENAME",
+	    [UHYVE_HC_FS_FTRUNCATE] = "FS_FTRUNCATE",
+	    [UHYVE_HC_FS_READLINK] = "FS_READLINK",
+	    [UHYVE_HC_FS_SYMLINK] = "FS_SYMLINK",
 	};
 	return call < UHYVE_HC_COUNT ? names[call] : "unknown";
 }
@@ -196,6 +209,8 @@ int hc_handle(const struct hc_env *env, unsigned call, uint32_t arg, int *status
 	case UHYVE_HC_CMDLINE:
 		return hc_cmdline(env, arg, err);
 	}
+	if (call >= UHYVE_HC_FS_OPEN && call <= UHYVE_HC_FS_SYMLINK)
+		return hfs_call(env->fs, env->g, call, arg, err); /* hostfs.c */
 	snprintf(err, ERRLEN, "unknown hypercall %u (port 0x%x)", call, UHYVE_PORT(call));
 	return HC_ERROR;
 }

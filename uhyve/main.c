@@ -131,8 +131,14 @@ static int boot(const struct options *o, double t0)
 {
 	struct boot b = {.o = o, .vm = {.kvm = -1, .fd = -1}};
 	struct hc_env env;
+	struct hfs fs;
 	double ms;
-	int status = boot_load(&b);
+	int i, status = boot_load(&b);
+
+	hfs_init(&fs);
+	for (i = 0; !status && i < o->mountc; i++)
+		if (hfs_add(&fs, o->mounts[i].host, b.err) < 0)
+			status = UHYVE_EXIT_USAGE;
 
 	if (!status)
 		status = boot_vm(&b);
@@ -143,7 +149,12 @@ static int boot(const struct options *o, double t0)
 	} else {
 		if (o->verbose)
 			boot_report_load(&b, now_ms() - t0);
-		env = (struct hc_env){.g = &b.g, .cmdline = b.cmdline, .in_fd = 0, .out_fd = 1, .err_fd = 2};
+		env = (struct hc_env){.g = &b.g,
+				      .fs = o->mountc ? &fs : NULL,
+				      .cmdline = b.cmdline,
+				      .in_fd = 0,
+				      .out_fd = 1,
+				      .err_fd = 2};
 		status = run_guest(&b.vm, &env, &b.im, o->verbose, &ms);
 		if (o->verbose) {
 			fprintf(stderr, "uhyve: boot to exit: %.2f ms\n", ms);
@@ -152,6 +163,7 @@ static int boot(const struct options *o, double t0)
 		}
 	}
 	vm_destroy(&b.vm);
+	hfs_free(&fs);
 	guest_free(&b.g);
 	free(b.cmdline);
 	free(b.data);

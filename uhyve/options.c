@@ -27,6 +27,10 @@ void opt_usage(void)
 	       "  -c, --cpus N         virtual CPUs, 1 to 64 (default 1); HERMIT_CPUS=N is used\n"
 	       "                       when not given\n"
 	       "  -e, --env KEY=VALUE  put KEY=VALUE in the app's environment (repeatable)\n"
+	       "      --mount HOST_DIR:GUEST_PATH\n"
+	       "                       share the host directory HOST_DIR at the absolute\n"
+	       "                       GUEST_PATH (repeatable, at most 16); nothing outside\n"
+	       "                       HOST_DIR is reachable (no .., no symlinks out)\n"
 	       "  -v, --verbose        report load and boot times, VM exits and the exit code\n"
 	       "                       on stderr\n"
 	       "      --check          run only a probe guest: can this host's KVM run\n"
@@ -195,6 +199,56 @@ static int opt_env(struct options *o, const char *kv, char *err)
 	return 0;
 }
 
+/* Record one --mount HOST_DIR:GUEST_PATH (split at the last ':'); the
+ * host directory is opened at boot (hostfs.c). 0 or -1 with err set. */
+int opt_mount(struct options *o, const char *arg, char *err)
+{
+	const char *colon = strrchr(arg, ':');
+	struct opt_mount *m;
+	const char *guest;
+	size_t hlen;
+
+	if (!colon || colon == arg || !colon[1]) {
+		snprintf(err, ERRLEN, "--mount '%s': expected HOST_DIR:GUEST_PATH", arg);
+		return -1;
+	}
+	guest = colon + 1;
+	hlen = (size_t)(colon - arg);
+	if (guest[0] != '/') {
+		snprintf(err, ERRLEN, "--mount '%s': the guest path '%s' must be absolute", arg,
+			 guest);
+		return -1;
+	}
+	if (!strcmp(guest, "/") || strchr(guest, ',') || strlen(guest) >= 4096) {
+		snprintf(err, ERRLEN,
+			 "--mount '%s': the guest path must not be '/', contain ',' or be longer "
+			 "than 4095 bytes",
+			 arg);
+		return -1;
+	}
+	if (o->mountc >= HFS_MOUNTS_MAX) {
+		snprintf(err, ERRLEN, "--mount '%s': at most %d mounts", arg, HFS_MOUNTS_MAX);
+		return -1;
+	}
+	m = realloc(o->mounts, sizeof(*m) * (size_t)(o->mountc + 1));
+	if (!m) {
+		snprintf(err, ERRLEN, "--mount: out of memory");
+		return -1;
+	}
+	o->mounts = m;
+	m += o->mountc;
+	m->host = strndup(arg, hlen);
+	m->guest = strdup(guest);
+	if (!m->host || !m->guest) {
+		free(m->host);
+		free(m->guest);
+		snprintf(err, ERRLEN, "--mount: out of memory");
+		return -1;
+	}
+	o->mountc++;
+	return 0;
+}
+
 /* Handle the option at argv[*i]; 0 or -1 with err set. */
 static int opt_one(struct options *o, int argc, char **argv, int *i, char *err)
 {
@@ -218,6 +272,9 @@ static int opt_one(struct options *o, int argc, char **argv, int *i, char *err)
 	else if ((r = opt_value(argc, argv, i, "-e", "--env", &val)) != 0)
 		return r < 0 ? (snprintf(err, ERRLEN, "%s: needs KEY=VALUE", a), -1)
 			     : opt_env(o, val, err);
+	else if ((r = opt_value(argc, argv, i, "--mount", "--mount", &val)) != 0)
+		return r < 0 ? (snprintf(err, ERRLEN, "%s: needs HOST_DIR:GUEST_PATH", a), -1)
+			     : opt_mount(o, val, err);
 	else {
 		snprintf(err, ERRLEN, "unknown option '%s' (see uhyve --help)", a);
 		return -1;
@@ -265,6 +322,15 @@ int opt_parse(struct options *o, int argc, char **argv, const struct opt_env *en
 
 void opt_free(struct options *o)
 {
+	int i;
+
+	for (i = 0; i < o->mountc; i++) {
+		free(o->mounts[i].host);
+		free(o->mounts[i].guest);
+	}
+	free(o->mounts);
+	o->mounts = NULL;
+	o->mountc = 0;
 	free(o->envv);
 	o->envv = NULL;
 	o->envc = 0;
@@ -334,25 +400,53 @@ static size_t opt_word(char *dst, const char *prefix, const char *word)
 	return n;
 }
 
-/* Build the kernel command line "env=K=V... -- args..." into dst (NULL:
- * measure); returns its length, or (size_t)-1 when out of memory. */
+/* "HERMIT_MOUNTS=P0,P1,..." of the --mount guest paths, malloc'd; NULL
+ * when out of memory. */
+static char *opt_mounts_env(const struct options *o)
+{
+	size_t n = sizeof("HERMIT_MOUNTS=");
+	char *s;
+	int i;
+
+	for (i = 0; i < o->mountc; i++)
+		n += strlen(o->mounts[i].guest) + 1;
+	if (!(s = malloc(n)))
+		return NULL;
+	strcpy(s, "HERMIT_MOUNTS=");
+	for (i = 0; i < o->mountc; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, o->mounts[i].guest);
+	}
+	return s;
+}
+
+/* Build the kernel command line "env=K=V... [env=HERMIT_MOUNTS=...] --
+ * args..." into dst (NULL: measure); returns its length, or (size_t)-1
+ * when out of memory. */
 static size_t opt_build(const struct options *o, char *dst)
 {
 	size_t n = 0, w;
-	int i;
+	int i, envc = o->envc + (o->mountc > 0);
 
-	for (i = 0; i < o->envc + 1 + o->argc; i++) {
+	for (i = 0; i < envc + 1 + o->argc; i++) {
 		char *at = dst ? dst + n + (i > 0) : NULL;
 
 		if (i > 0 && dst)
 			dst[n] = ' ';
 		n += i > 0;
-		if (i < o->envc)
+		if (i < o->envc) {
 			w = opt_word(at, "env=", o->envv[i]);
-		else if (i == o->envc)
+		} else if (i < envc) {
+			char *m = opt_mounts_env(o);
+
+			w = m ? opt_word(at, "env=", m) : (size_t)-1;
+			free(m);
+		} else if (i == envc) {
 			w = opt_word(at, "", "--");
-		else
-			w = opt_word(at, "", o->argv[i - o->envc - 1]);
+		} else {
+			w = opt_word(at, "", o->argv[i - envc - 1]);
+		}
 		if (w == (size_t)-1)
 			return w;
 		n += w;

@@ -75,6 +75,10 @@ struct options {
 	char **argv;
 	int envc; /* KEY=VALUE strings from -e */
 	const char **envv;
+	int mountc; /* --mount HOST_DIR:GUEST_PATH, mount i = mounts[i] */
+	struct opt_mount {
+		char *host, *guest; /* malloc'd */
+	} *mounts;
 };
 
 /* The environment variables that stand in for options not given. */
@@ -83,6 +87,7 @@ struct opt_env {
 	const char *cpus;   /* HERMIT_CPUS */
 };
 
+int opt_mount(struct options *o, const char *arg, char *err);
 int opt_parse(struct options *o, int argc, char **argv, const struct opt_env *env, char *err);
 void opt_free(struct options *o);
 int opt_size(const char *s, uint64_t *bytes);
@@ -161,9 +166,50 @@ void vm_dump_regs(const struct vcpu *c, const struct image *im);
 struct kvm_cpuid2 *cpuid_supported(int kvm, char *err);
 struct kvm_cpuid2 *cpuid_for_cpu(const struct kvm_cpuid2 *supported, unsigned id);
 
+/* ---- hostfs.c: host directories behind the FS_* hypercalls ---- */
+#define HFS_MOUNTS_MAX 16
+#define HFS_HANDLES    256
+
+struct hfs {
+	unsigned nmounts;
+	int dirfd[HFS_MOUNTS_MAX]; /* O_PATH | O_DIRECTORY */
+	pthread_mutex_t lock;	   /* the handle table */
+	struct {
+		int fd; /* -1: free */
+		unsigned refs;
+		bool closing;
+	} h[HFS_HANDLES];
+};
+
+void hfs_init(struct hfs *fs);
+int hfs_add(struct hfs *fs, const char *host, char *err);
+void hfs_free(struct hfs *fs);
+int hfs_call(struct hfs *fs, const struct guest *g, unsigned call, uint32_t arg, char *err);
+/* The calls on host pointers (fs NULL: no mounts); each returns what the
+ * hypercall's ret gets. */
+int64_t hfs_open(struct hfs *fs, uint32_t mount, const char *path, uint64_t len, int flags,
+		 unsigned mode);
+int64_t hfs_close(struct hfs *fs, int32_t h);
+int64_t hfs_stat(struct hfs *fs, uint32_t mount, const char *path, uint64_t len, bool follow,
+		 struct uhyve_stat *out);
+int64_t hfs_mkdir(struct hfs *fs, uint32_t mount, const char *path, uint64_t len, unsigned mode);
+int64_t hfs_unlink(struct hfs *fs, uint32_t mount, const char *path, uint64_t len, bool dir);
+int64_t hfs_rename(struct hfs *fs, uint32_t mount, const char *from, uint64_t from_len,
+		   const char *to, uint64_t to_len);
+int64_t hfs_symlink(struct hfs *fs, uint32_t mount, const char *target, uint64_t target_len,
+		    const char *path, uint64_t len);
+int64_t hfs_readlink(struct hfs *fs, uint32_t mount, const char *path, uint64_t len, char *buf,
+		     uint64_t size);
+int64_t hfs_pread(struct hfs *fs, int32_t h, void *buf, uint64_t len, uint64_t off);
+int64_t hfs_pwrite(struct hfs *fs, int32_t h, const void *buf, uint64_t len, uint64_t off);
+int64_t hfs_fstat(struct hfs *fs, int32_t h, struct uhyve_stat *out);
+int64_t hfs_getdents(struct hfs *fs, int32_t h, void *buf, uint64_t len);
+int64_t hfs_ftruncate(struct hfs *fs, int32_t h, uint64_t len);
+
 /* ---- hypercall.c: the calls of <hermit/hypercall.h> ---- */
 struct hc_env {
 	struct guest *g;
+	struct hfs *fs; /* the host directories; NULL: none */
 	const char *cmdline;
 	int in_fd;	    /* where guest fd 0 reads from */
 	int out_fd, err_fd; /* where guest fd 1 and 2 go */

@@ -26,6 +26,20 @@ enum uhyve_call {
 	UHYVE_HC_EXIT = 2,  /* struct uhyve_exit: end the guest */
 	UHYVE_HC_CMDLINE = 3, /* struct uhyve_cmdline: boot arguments */
 	UHYVE_HC_READ = 4,    /* struct uhyve_read: console input */
+	/* Host directories (--mount HOST_DIR:GUEST_PATH), see below. */
+	UHYVE_HC_FS_OPEN = 5,	    /* struct uhyve_fs_path */
+	UHYVE_HC_FS_CLOSE = 6,	    /* struct uhyve_fs_io */
+	UHYVE_HC_FS_PREAD = 7,	    /* struct uhyve_fs_io */
+	UHYVE_HC_FS_PWRITE = 8,	    /* struct uhyve_fs_io */
+	UHYVE_HC_FS_FSTAT = 9,	    /* struct uhyve_fs_io, buf = struct uhyve_stat */
+	UHYVE_HC_FS_STAT = 10,	    /* struct uhyve_fs_path, buf = struct uhyve_stat */
+	UHYVE_HC_FS_GETDENTS = 11,  /* struct uhyve_fs_io */
+	UHYVE_HC_FS_MKDIR = 12,	    /* struct uhyve_fs_path */
+	UHYVE_HC_FS_UNLINK = 13,    /* struct uhyve_fs_path */
+	UHYVE_HC_FS_RENAME = 14,    /* struct uhyve_fs_path */
+	UHYVE_HC_FS_FTRUNCATE = 15, /* struct uhyve_fs_io */
+	UHYVE_HC_FS_READLINK = 16,  /* struct uhyve_fs_path */
+	UHYVE_HC_FS_SYMLINK = 17,   /* struct uhyve_fs_path */
 	UHYVE_HC_COUNT
 };
 
@@ -74,6 +88,85 @@ struct uhyve_cmdline {
 	uint64_t len;
 	uint64_t size;
 	int64_t ret;
+};
+
+/*
+ * Host directories. uhyve --mount HOST_DIR:GUEST_PATH (repeatable) gives
+ * mount i (0, 1, ... in command-line order); the kernel learns the guest
+ * paths from its command line, env=HERMIT_MOUNTS=GUEST_PATH[,GUEST_PATH...],
+ * and mounts mount i at the i-th. Without --mount there is no mount and
+ * every FS call fails with -ENOENT (handle calls with -EBADF).
+ *
+ * Paths are a guest-physical pointer and a length (no NUL needed; the
+ * bytes [path, path+len) must be in guest RAM): a path relative to the
+ * mount's root, "" for the root itself. A length over 4095 gives
+ * -ENAMETOOLONG, a NUL among the len bytes -EINVAL. uhyve resolves every
+ * path on the host with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+ * from the mount's directory: "..", absolute paths and symbolic links
+ * that lead outside the mount are refused with -EACCES (the host's EXDEV
+ * for "would leave the directory"); an -EXDEV a guest sees is a real
+ * cross-device rename on the host. Operations on a name (mkdir, unlink,
+ * rename, symlink, readlink) resolve the parent that way and act on the
+ * last component, which must not be "", "." or ".." (-EINVAL).
+ *
+ * Errors are negative Linux errno values in ret. A struct, path or buffer
+ * outside guest RAM ends the guest (status 70), like every hypercall.
+ * Flags, modes and the records of GETDENTS are Linux x86-64's.
+ */
+
+/* Calls on a path:
+ *  FS_OPEN     flags (O_ACCMODE O_CREAT O_EXCL O_TRUNC O_APPEND O_DIRECTORY
+ *              O_NOFOLLOW O_NONBLOCK; others are ignored), mode (with
+ *              O_CREAT). ret: a handle (>= 0, at most 255) or -errno.
+ *  FS_STAT     buf -> struct uhyve_stat, len >= its size; flags 1:
+ *              follow a final symbolic link (stat), 0: not (lstat).
+ *  FS_MKDIR    mode.
+ *  FS_UNLINK   flags 1: rmdir, 0: unlink.
+ *  FS_RENAME   path -> path2 (both in mount `mount`).
+ *  FS_READLINK up to len bytes of the link's target into buf (no NUL);
+ *              ret: the bytes written.
+ *  FS_SYMLINK  create path as a symbolic link whose target is path2 (any
+ *              bytes; it is resolved beneath the mount when followed).
+ * ret: 0 (unless said otherwise) or -errno. */
+struct uhyve_fs_path {
+	uint32_t mount;
+	int32_t flags;
+	uint32_t mode;
+	uint32_t reserved;
+	uint64_t path, path_len;
+	uint64_t path2, path2_len;
+	uint64_t buf, len;
+	int64_t ret;
+};
+
+/* Calls on a handle from FS_OPEN:
+ *  FS_CLOSE     the handle is free again.
+ *  FS_PREAD     read up to len bytes at off into buf; ret: bytes (0: end).
+ *  FS_PWRITE    write len bytes from buf at off; ret: bytes written (if
+ *               the file was opened with O_APPEND the host appends).
+ *  FS_FSTAT     buf -> struct uhyve_stat, len >= its size.
+ *  FS_GETDENTS  the next linux_dirent64 records of a directory into buf
+ *               (len bytes), as getdents64(2); ret: bytes, 0 at the end.
+ *  FS_FTRUNCATE set the size to off.
+ * A handle that is not open gives -EBADF. ret: 0 (unless said otherwise)
+ * or -errno. */
+struct uhyve_fs_io {
+	int32_t handle;
+	uint32_t reserved;
+	uint64_t buf, len;
+	uint64_t off;
+	int64_t ret;
+};
+
+/* What FS_STAT and FS_FSTAT return: Linux's struct stat fields. */
+struct uhyve_stat {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, reserved;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	int64_t atime_sec, atime_nsec;
+	int64_t mtime_sec, mtime_nsec;
+	int64_t ctime_sec, ctime_nsec;
 };
 
 #endif

@@ -106,12 +106,17 @@ static void early_log_level(void)
 }
 
 /* The file system: the working directory is HERMIT_WD, /etc/hostname
- * holds HOSTNAME (both from the environment, with defaults). */
+ * holds HOSTNAME (both from the environment, with defaults), and uhyve's
+ * host directories are mounted where HERMIT_MOUNTS says. */
 static void fs_init(const struct cmdline *cl)
 {
 	const char *wd = getenv_boot(cl, "HERMIT_WD"), *host = getenv_boot(cl, "HOSTNAME");
 
+	const char *mounts = getenv_boot(cl, "HERMIT_MOUNTS");
+
 	vfs_init(wd ? wd : HERMIT_WD_DEFAULT, host ? host : "hermit");
+	if (mounts)
+		hostfs_init(mounts);
 }
 
 /* Kernel self-tests that the test suite asks for with env=HERMIT_SELFTEST=. */

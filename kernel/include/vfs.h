@@ -51,6 +51,9 @@ struct fs_backend {
 long vfs_mount(const char *path, const struct fs_backend *be, void *ctx);
 
 void vfs_init(const char *wd, const char *hostname);
+/* uhyve host directories (fs/hostfs.c): mount i of the comma-separated
+ * guest paths that uhyve passes as HERMIT_MOUNTS. */
+void hostfs_init(const char *mounts);
 
 /* Open path (relative to dirfd or the working directory) as open(2). */
 long vfs_open(int dirfd, const char *path, int flags, int mode, struct file **out);

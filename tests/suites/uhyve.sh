@@ -37,7 +37,7 @@ unit_tests() {
 		sed 's/^/    | /' "$T/make.log" | tail -20
 		return 1
 	fi
-	for t in test_options test_image test_hypercall test_cpuid; do
+	for t in test_options test_image test_hypercall test_cpuid test_hostfs; do
 		guest "$TB/$t"
 		check "uhyve unit $t" -- rc_is 0 -- has ", 0 failed"
 	done
@@ -372,3 +372,23 @@ smp_tests
 nofloat_tests
 guest_program_tests
 runner_tests
+
+# Host directories (--mount): files in and out, and every escape refused
+# with nothing outside the mount read or changed.
+if [[ ! -w /dev/kvm ]]; then
+	skip "uhyve --mount: guest file I/O and escapes" "no usable /dev/kvm"
+elif build mount_io "$ROOT/tests/guest/mount_io.c"; then
+	mt=$T/mt
+	mkdir -p "$mt/host"
+	echo secret >"$mt/outside.txt"
+	echo "hello from the host" >"$mt/host/in.txt"
+	ln -s /etc "$mt/host/escape"
+	ln -s .. "$mt/host/up"
+	guest "$BIN/uhyve" --mount "$mt/host:/data" "$T/mount_io"
+	out_is() { [[ $(cat "$mt/host/out.txt" 2>/dev/null) == "written in the guest" ]]; }
+	outside_same() { [[ $(cat "$mt/outside.txt") == secret && $(ls "$mt" | tr '\n' ' ') == "host outside.txt " ]]; }
+	check "uhyve --mount: guest file I/O and escapes" -- rc_is 0 -- has "all checks passed" \
+		-- out_is -- outside_same
+else
+	fail "uhyve --mount: guest file I/O and escapes" "hermit-gcc failed on mount_io.c"
+fi

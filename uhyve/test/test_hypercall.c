@@ -242,7 +242,21 @@ static void test_fuzz(void)
 {
 	static const size_t sizes[UHYVE_HC_COUNT] = {
 	    sizeof(struct uhyve_hello), sizeof(struct uhyve_write), sizeof(struct uhyve_exit),
-	    sizeof(struct uhyve_cmdline), sizeof(struct uhyve_read)};
+	    sizeof(struct uhyve_cmdline), sizeof(struct uhyve_read),
+	    /* FS_*: no mounts here, so only ret changes */
+	    [UHYVE_HC_FS_OPEN] = sizeof(struct uhyve_fs_path),
+	    [UHYVE_HC_FS_CLOSE] = sizeof(struct uhyve_fs_io),
+	    [UHYVE_HC_FS_PREAD] = sizeof(struct uhyve_fs_io),
+	    [UHYVE_HC_FS_PWRITE] = sizeof(struct uhyve_fs_io),
+	    [UHYVE_HC_FS_FSTAT] = sizeof(struct uhyve_fs_io),
+	    [UHYVE_HC_FS_STAT] = sizeof(struct uhyve_fs_path),
+	    [UHYVE_HC_FS_GETDENTS] = sizeof(struct uhyve_fs_io),
+	    [UHYVE_HC_FS_MKDIR] = sizeof(struct uhyve_fs_path),
+	    [UHYVE_HC_FS_UNLINK] = sizeof(struct uhyve_fs_path),
+	    [UHYVE_HC_FS_RENAME] = sizeof(struct uhyve_fs_path),
+	    [UHYVE_HC_FS_FTRUNCATE] = sizeof(struct uhyve_fs_io),
+	    [UHYVE_HC_FS_READLINK] = sizeof(struct uhyve_fs_path),
+	    [UHYVE_HC_FS_SYMLINK] = sizeof(struct uhyve_fs_path)};
 	uint8_t *copy = malloc(g.size);
 	int round, bad = 0, counts[3] = {0};
 	int null = open("/dev/null", O_RDWR);
