@@ -12,7 +12,7 @@ static bool on_uhyve;
 
 /* The host reads and writes *arg during the `out`: the memory clobber keeps
  * the compiler from moving our stores past it or our loads before it. */
-static void hypercall(enum uhyve_call call, void *arg)
+void uhyve_hypercall(enum uhyve_call call, void *arg)
 {
 	__asm__ volatile("outl %0, %1"
 			 :
@@ -31,7 +31,7 @@ void uhyve_init(void)
 
 	on_uhyve = true;
 	hello.guest_abi = UHYVE_ABI_VERSION;
-	hypercall(UHYVE_HC_HELLO, &hello);
+	uhyve_hypercall(UHYVE_HC_HELLO, &hello);
 }
 
 void uhyve_write(int fd, const char *buf, size_t len)
@@ -43,7 +43,7 @@ void uhyve_write(int fd, const char *buf, size_t len)
 		size_t n = MIN(len, sizeof(bounce));
 		kmemcpy(bounce, buf, n);
 		arg = (struct uhyve_write){ .fd = fd, .buf = (uintptr_t)bounce, .len = n };
-		hypercall(UHYVE_HC_WRITE, &arg);
+		uhyve_hypercall(UHYVE_HC_WRITE, &arg);
 		buf += n;
 		len -= n;
 	}
@@ -59,7 +59,7 @@ long uhyve_read(int fd, char *buf, size_t len)
 	spin_lock(&lock);
 	arg = (struct uhyve_read){ .fd = fd, .buf = (uintptr_t)bounce,
 				   .len = MIN(len, sizeof(bounce)) };
-	hypercall(UHYVE_HC_READ, &arg);
+	uhyve_hypercall(UHYVE_HC_READ, &arg);
 	ret = arg.ret;
 	if (ret > 0)
 		kmemcpy(buf, bounce, (size_t)ret);
@@ -73,7 +73,7 @@ long uhyve_cmdline(char *buf, size_t len)
 
 	/* buf is kernel static storage (identity-mapped), fine for the host. */
 	arg = (struct uhyve_cmdline){ .buf = (uintptr_t)buf, .len = len };
-	hypercall(UHYVE_HC_CMDLINE, &arg);
+	uhyve_hypercall(UHYVE_HC_CMDLINE, &arg);
 	return arg.ret == 0 ? (long)arg.size - 1 : -1;
 }
 
@@ -83,5 +83,5 @@ noreturn void uhyve_exit(int code)
 
 	arg.code = code;
 	for (;;)
-		hypercall(UHYVE_HC_EXIT, &arg);
+		uhyve_hypercall(UHYVE_HC_EXIT, &arg);
 }

@@ -26,14 +26,6 @@ static struct uhyve_stat ustat;
 static char path1[VFS_PATH_MAX], path2[VFS_PATH_MAX];
 static char bounce[BOUNCE] __attribute__((aligned(4096)));
 
-static void hc(enum uhyve_call call, void *arg)
-{
-	__asm__ volatile("outl %0, %1"
-			 :
-			 : "a"((uint32_t)(uintptr_t)arg), "Nd"((uint16_t)UHYVE_PORT(call))
-			 : "memory");
-}
-
 static int handle_of(struct file *f)
 {
 	return (int)(uintptr_t)f->priv;
@@ -64,7 +56,7 @@ static void to_stat(struct stat *st)
 static long io_call(enum uhyve_call call, int h, void *buf, uint64_t len, uint64_t off)
 {
 	ioarg = (struct uhyve_fs_io){.handle = h, .buf = (uintptr_t)buf, .len = len, .off = off};
-	hc(call, &ioarg);
+	uhyve_hypercall(call, &ioarg);
 	return (long)ioarg.ret;
 }
 
@@ -96,7 +88,7 @@ static long path_call(enum uhyve_call call, void *ctx, const char *rel, const ch
 				      .mode = (uint32_t)mode, .path = (uintptr_t)path1,
 				      .path_len = n1, .path2 = (uintptr_t)path2, .path2_len = n2,
 				      .buf = (uintptr_t)buf, .len = len};
-	hc(call, &parg);
+	uhyve_hypercall(call, &parg);
 	return (long)parg.ret;
 }
 

@@ -9,6 +9,9 @@
 #include "lib.h"
 
 bool uhyve_present(void);
+/* Make hypercall `call`; arg must lie below 4 GiB at its physical address
+ * (static kernel storage does). */
+void uhyve_hypercall(enum uhyve_call call, void *arg);
 /* Say hello (ABI check) and remember that we run on uhyve. */
 void uhyve_init(void);
 void uhyve_write(int fd, const char *buf, size_t len);
