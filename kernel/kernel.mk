@@ -35,7 +35,8 @@ KFEATURES := $(shell $(ROOT)/sdk/variant.sh features)
 feature_src_acpi := kernel/drivers/acpi.c
 feature_src_vga := kernel/drivers/vga.c
 feature_src_pci := kernel/drivers/pci.c kernel/drivers/virtio.c kernel/drivers/virtio_rng.c
-KFEATURE_SRC := $(foreach f,acpi vga pci,$(feature_src_$(f)))
+feature_src_virtio-fs := kernel/drivers/virtio_fs.c
+KFEATURE_SRC := $(foreach f,acpi vga pci virtio-fs,$(feature_src_$(f)))
 KSRC := $(filter-out $(KFEATURE_SRC),$(wildcard kernel/*/*.c kernel/arch/x86_64/*.c)) \
 	$(foreach f,$(KFEATURES),$(feature_src_$(f))) common/uart.c common/acpi.c
 KASM := $(wildcard kernel/arch/x86_64/*.S)

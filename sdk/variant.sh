@@ -2,7 +2,7 @@
 # The kernel configuration chosen at build time (DESIGN.md D5), from the
 # environment:
 #   HERMIT_FEATURES          features, space- or comma-separated; "default"
-#                            stands for the default set (smp pci acpi);
+#                            stands for the default set (smp pci acpi virtio-fs);
 #                            unset or empty means the default set
 #   HERMIT_LOG_LEVEL_FILTER  Off, Error, Warn, Info, Debug, Trace (any case;
 #                            anything else means Info)
@@ -12,9 +12,9 @@
 #        variant.sh cflags     the kernel's -D flags for this configuration
 #        variant.sh notes      one line per accepted feature not yet implemented
 # An unknown feature is an error (exit 2) with a message naming it.
-known="smp pci acpi fsgsbase vga tcp dhcpv4"
-implemented="smp pci acpi vga fsgsbase"
-defaults="smp pci acpi"
+known="smp pci acpi fsgsbase vga tcp dhcpv4 virtio-fs"
+implemented="smp pci acpi vga fsgsbase virtio-fs"
+defaults="smp pci acpi virtio-fs"
 
 level=$(printf '%s' "${HERMIT_LOG_LEVEL_FILTER:-info}" | tr 'A-Z' 'a-z')
 case "$level" in
@@ -45,6 +45,13 @@ for f in $known; do
 	case " $set " in *" $f "*) features="$features $f" ;; esac
 done
 features=${features# }
+case " $features " in
+*" virtio-fs "*) case " $features " in *" pci "*) ;; *)
+	echo "hermit: feature 'virtio-fs' needs 'pci'" >&2
+	exit 2
+	;;
+	esac ;;
+esac
 case " $features " in
 *" dhcpv4 "*) case " $features " in *" tcp "*) ;; *)
 	echo "hermit: feature 'dhcpv4' needs 'tcp' (or its alias smoltcp)" >&2

@@ -8,6 +8,9 @@
 #include "console.h"
 #include "file.h"
 #include "vfs.h"
+#ifdef HERMIT_FEATURE_VIRTIO_FS
+#include "virtio_fs.h"
+#endif
 #include "irq.h"
 #include "platform.h"
 #include "timer.h"
@@ -106,8 +109,9 @@ static void early_log_level(void)
 }
 
 /* The file system: the working directory is HERMIT_WD, /etc/hostname
- * holds HOSTNAME (both from the environment, with defaults), and uhyve's
- * host directories are mounted where HERMIT_MOUNTS says. */
+ * holds HOSTNAME (both from the environment, with defaults), uhyve's host
+ * directories are mounted where HERMIT_MOUNTS says, virtio-fs devices by
+ * their tags (root at the working directory). */
 static void fs_init(const struct cmdline *cl)
 {
 	const char *wd = getenv_boot(cl, "HERMIT_WD"), *host = getenv_boot(cl, "HOSTNAME");
@@ -117,6 +121,9 @@ static void fs_init(const struct cmdline *cl)
 	vfs_init(wd ? wd : HERMIT_WD_DEFAULT, host ? host : "hermit");
 	if (mounts)
 		hostfs_init(mounts);
+#ifdef HERMIT_FEATURE_VIRTIO_FS
+	virtio_fs_mount_all(wd ? wd : HERMIT_WD_DEFAULT);
+#endif
 }
 
 /* Kernel self-tests that the test suite asks for with env=HERMIT_SELFTEST=. */
@@ -169,9 +176,9 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	pr_info("hermit-c booted on %s: %lu MiB RAM, TSC %lu MHz",
 		uhyve_present() ? "uhyve" : "QEMU/multiboot",
 		(unsigned long)(frames_total() >> 8), (unsigned long)(clock_tsc_khz() / 1000));
-	pr_info("features: %s%s%s%s", HERMIT_FEATURES_STR[0] ? HERMIT_FEATURES_STR : "none",
-		HERMIT_FEATURES_OFF_STR[0] ? " (off: " : "", HERMIT_FEATURES_OFF_STR,
-		HERMIT_FEATURES_OFF_STR[0] ? ")" : "");
+	pr_info("features: %s", HERMIT_FEATURES_STR[0] ? HERMIT_FEATURES_STR : "none");
+	if (HERMIT_FEATURES_OFF_STR[0])
+		pr_info("features off: %s", HERMIT_FEATURES_OFF_STR);
 	selftests(&cl);
 	app_start(&cl);
 }

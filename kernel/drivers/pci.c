@@ -17,6 +17,9 @@
 #include "spinlock.h"
 #include "uhyve.h"
 #include "virtio.h"
+#ifdef HERMIT_FEATURE_VIRTIO_FS
+#include "virtio_fs.h"
+#endif
 
 #define CONFIG_ADDRESS 0xcf8
 #define CONFIG_DATA    0xcfc
@@ -572,4 +575,7 @@ void pci_init(void)
 	pr_info("pci: %d functions", n);
 	/* The built-in drivers. */
 	virtio_rng_init();
+#ifdef HERMIT_FEATURE_VIRTIO_FS
+	virtio_fs_init();
+#endif
 }

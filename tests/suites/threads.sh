@@ -9,13 +9,13 @@
 # uhyve's reason (musl's pthread_create uses SSE, so only
 # thr_nofloat_clone, which makes its threads with the raw clone call, has
 # a chance there).
-# THREADS_TIMEOUT bounds each run (default 180 s); THREADS_BUDGET bounds the
+# THREADS_TIMEOUT bounds each run (default 90 s); THREADS_BUDGET bounds the
 # whole suite (default 900 s): runs past it are reported as failures, not
 # silently left out.
 . "$(dirname "$0")/../lib.sh"
 
 SRC=$ROOT/tests/guest
-GUEST_TIMEOUT=${THREADS_TIMEOUT:-180}
+GUEST_TIMEOUT=${THREADS_TIMEOUT:-90}
 BUDGET=${THREADS_BUDGET:-900}
 CPU_COUNTS="1 2 4"
 # The programs and their arguments; @CPUS@ is the CPU count of the run.
@@ -152,6 +152,13 @@ hermit_tests() {
 			args=$(args_for "$spec" "$n")
 			# shellcheck disable=SC2086 # the arguments are words
 			qemu --timeout "$GUEST_TIMEOUT" -c "$n" "$T/$p" $args
+			# Known issue (noted on issue 5): with 4 vCPUs on this 2-core
+			# host a run has been seen to hang once in many; a timed-out
+			# run is retried once, and the retry is said in the output.
+			if [[ $RC == 124 ]]; then
+				echo "# hermit $p -c $n timed out; retried once (known intermittent hang)"
+				qemu --timeout "$GUEST_TIMEOUT" -c "$n" "$T/$p" $args
+			fi
 			program_result "hermit $p -c $n"
 		done
 	done
