@@ -303,12 +303,21 @@ static long fuse_call(struct vfs_dev *d, uint32_t opcode, uint64_t nodeid, unsig
 	if ((err = virtq_add(d->req, &out, 1, &in, 1, d)))
 		return err;
 	virtq_kick(d->req);
-	if (wait_used(d) < 0) {
-		pr_warn("virtio-fs %s: no answer from the device: taking it for dead", d->tag);
-		d->dead = true;
-		return -EIO;
+	/* An interrupt is only a hint (a config change or a late one can set
+	 * done too): wait until the used ring really holds the reply. */
+	for (bool got = false; !got;) {
+		if (wait_used(d) < 0) {
+			pr_warn("virtio-fs %s: no answer from the device: taking it for dead",
+				d->tag);
+			d->dead = true;
+			return -EIO;
+		}
+		spin_lock(&d->lock);
+		d->done = false;
+		spin_unlock(&d->lock);
+		got = virtq_get(d->req, &used);
 	}
-	if (!virtq_get(d->req, &used) || used < sizeof(*oh) || oh->unique != h->unique) {
+	if (used < sizeof(*oh) || oh->unique != h->unique) {
 		pr_warn("virtio-fs %s: bad reply to opcode %u (%u bytes, unique %lu for %lu, error %d)",
 			d->tag, opcode, used, (unsigned long)oh->unique, (unsigned long)d->unique,
 			oh->error);
