@@ -567,33 +567,6 @@ static long vf_write(struct file *f, const char *buf, size_t len)
 	return done ? (long)done : r;
 }
 
-static long vf_lseek(struct file *f, int64_t off, int whence)
-{
-	struct stat st;
-	int64_t base;
-	long r;
-
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (int64_t)f->pos;
-		break;
-	case SEEK_END:
-		if ((r = vf_stat(f, &st)) < 0)
-			return r;
-		base = st.st_size;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (base + off < 0)
-		return -EINVAL;
-	f->pos = (uint64_t)(base + off);
-	return (long)f->pos;
-}
-
 /* FUSE dirents (24 + name, 8-aligned) become linux_dirent64 records (19 +
  * name + NUL, 8-aligned), never larger: asking the server for len bytes
  * always fits. f->pos is the server's offset cookie. */
@@ -682,7 +655,7 @@ static const struct file_ops vf_ops = {
 	.read = vf_read,
 	.write = vf_write,
 	.stat = vf_stat,
-	.lseek = vf_lseek,
+	.lseek = file_seek,
 	.getdents = vf_getdents,
 	.truncate = vf_truncate,
 	.release = vf_release,

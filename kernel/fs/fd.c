@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Open files (reference counted) and the process's descriptor table. */
 #include <errno.h>
+#include <unistd.h>
 #include "file.h"
 #include "mm.h"
 #include "spinlock.h"
@@ -125,4 +126,31 @@ int fd_set_cloexec(int fd, bool on)
 		r = -EBADF;
 	spin_unlock(&lock);
 	return r;
+}
+
+long file_seek(struct file *f, int64_t off, int whence)
+{
+	struct stat st;
+	int64_t base;
+	long r;
+
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)f->pos;
+		break;
+	case SEEK_END:
+		if ((r = f->ops->stat(f, &st)) < 0)
+			return r;
+		base = st.st_size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (base + off < 0)
+		return -EINVAL;
+	f->pos = (uint64_t)(base + off);
+	return (long)f->pos;
 }

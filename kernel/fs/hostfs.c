@@ -156,33 +156,6 @@ static long hostfs_write(struct file *f, const char *buf, size_t len)
 	return done ? (long)done : r;
 }
 
-static long hostfs_lseek(struct file *f, int64_t off, int whence)
-{
-	struct stat st;
-	int64_t base;
-	long r;
-
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (int64_t)f->pos;
-		break;
-	case SEEK_END:
-		if ((r = hostfs_fstat(f, &st)) < 0)
-			return r;
-		base = st.st_size;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (base + off < 0)
-		return -EINVAL;
-	f->pos = (uint64_t)(base + off);
-	return (long)f->pos;
-}
-
 static long hostfs_getdents(struct file *f, char *buf, size_t len)
 {
 	long r;
@@ -216,7 +189,7 @@ static const struct file_ops hostfs_file_ops = {
 	.read = hostfs_read,
 	.write = hostfs_write,
 	.stat = hostfs_fstat,
-	.lseek = hostfs_lseek,
+	.lseek = file_seek,
 	.getdents = hostfs_getdents,
 	.truncate = hostfs_ftruncate,
 	.release = hostfs_release,

@@ -322,23 +322,6 @@ static long node_stat(struct file *f, struct stat *st)
 	return 0;
 }
 
-static long node_lseek(struct file *f, int64_t off, int whence)
-{
-	struct inode *n = f->priv;
-	int64_t base;
-
-	switch (whence) {
-	case SEEK_SET: base = 0; break;
-	case SEEK_CUR: base = (int64_t)f->pos; break;
-	case SEEK_END: base = (int64_t)n->size; break;
-	default: return -EINVAL;
-	}
-	if (base + off < 0)
-		return -EINVAL;
-	f->pos = base + off;
-	return (long)f->pos;
-}
-
 static long reg_truncate(struct file *f, uint64_t len)
 {
 	struct inode *n = f->priv;
@@ -419,14 +402,14 @@ static const struct file_ops reg_ops = {
 	.read = reg_read,
 	.write = reg_write,
 	.stat = node_stat,
-	.lseek = node_lseek,
+	.lseek = file_seek,
 	.truncate = reg_truncate,
 	.release = node_release,
 };
 
 static const struct file_ops dir_ops = {
 	.stat = node_stat,
-	.lseek = node_lseek,
+	.lseek = file_seek,
 	.getdents = dir_getdents,
 	.release = node_release,
 };

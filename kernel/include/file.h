@@ -35,6 +35,8 @@ struct file {
 	uint64_t pos; /* for seekable files */
 };
 
+/* lseek for files that keep their offset in pos; SEEK_END asks ops->stat. */
+long file_seek(struct file *f, int64_t off, int whence);
 struct file *file_new(const struct file_ops *ops, int flags, void *priv);
 void file_get(struct file *f);
 void file_put(struct file *f);
