@@ -36,9 +36,14 @@ feature_src_acpi := kernel/drivers/acpi.c
 feature_src_vga := kernel/drivers/vga.c
 feature_src_pci := kernel/drivers/pci.c kernel/drivers/virtio.c kernel/drivers/virtio_rng.c
 feature_src_virtio-fs := kernel/drivers/virtio_fs.c
-KFEATURE_SRC := $(foreach f,acpi vga pci virtio-fs,$(feature_src_$(f)))
+feature_src_tcp := $(wildcard kernel/net/*.c)
+feature_src_rtl8139 := kernel/drivers/rtl8139.c
+# virtio-net needs both pci and tcp.
+feature_src_tcp+pci := kernel/drivers/virtio_net.c
+KFEATURE_SRC := $(foreach f,acpi vga pci virtio-fs tcp rtl8139 tcp+pci,$(feature_src_$(f)))
 KSRC := $(filter-out $(KFEATURE_SRC),$(wildcard kernel/*/*.c kernel/arch/x86_64/*.c)) \
-	$(foreach f,$(KFEATURES),$(feature_src_$(f))) common/uart.c common/acpi.c
+	$(foreach f,$(KFEATURES),$(feature_src_$(f))) common/uart.c common/acpi.c \
+	$(if $(filter tcp,$(KFEATURES)),$(if $(filter pci,$(KFEATURES)),$(feature_src_tcp+pci)))
 KASM := $(wildcard kernel/arch/x86_64/*.S)
 KOBJ := $(patsubst %,$(KDIR)/obj/%.o,$(KSRC) $(KASM))
 

@@ -12,7 +12,7 @@
 #        variant.sh cflags     the kernel's -D flags for this configuration
 #        variant.sh notes      one line per accepted feature not yet implemented
 # An unknown feature is an error (exit 2) with a message naming it.
-known="smp pci acpi fsgsbase vga tcp dhcpv4 virtio-fs"
+known="smp pci acpi fsgsbase vga tcp dhcpv4 rtl8139 virtio-fs"
 implemented="smp pci acpi vga fsgsbase virtio-fs"
 defaults="smp pci acpi virtio-fs"
 
@@ -52,6 +52,15 @@ case " $features " in
 	;;
 	esac ;;
 esac
+for f in rtl8139; do
+	case " $features " in
+	*" $f "*) case " $features " in *" tcp "*" pci "* | *" pci "*" tcp "*) ;; *)
+		echo "hermit: feature '$f' needs 'tcp' (or its alias smoltcp) and 'pci'" >&2
+		exit 2
+		;;
+		esac ;;
+	esac
+done
 case " $features " in
 *" dhcpv4 "*) case " $features " in *" tcp "*) ;; *)
 	echo "hermit: feature 'dhcpv4' needs 'tcp' (or its alias smoltcp)" >&2

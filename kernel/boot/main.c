@@ -16,6 +16,10 @@
 #include "timer.h"
 #include "tty.h"
 #include "log.h"
+#ifdef HERMIT_FEATURE_TCP
+#include "net.h"
+#include "netdev.h"
+#endif
 #include "mm.h"
 #ifdef HERMIT_FEATURE_PCI
 #include "pci.h"
@@ -133,6 +137,10 @@ static void selftests(const struct cmdline *cl)
 
 	if (v && !kstrcmp(v, "timers"))
 		timer_selftest(200);
+#ifdef HERMIT_FEATURE_TCP
+	else if (v && !kstrcmp(v, "net"))
+		netdev_selftest();
+#endif
 	else if (v)
 		pr_warn("selftest: unknown test '%s'", v);
 }
@@ -179,6 +187,11 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	pr_info("features: %s", HERMIT_FEATURES_STR[0] ? HERMIT_FEATURES_STR : "none");
 	if (HERMIT_FEATURES_OFF_STR[0])
 		pr_info("features off: %s", HERMIT_FEATURES_OFF_STR);
+#ifdef HERMIT_FEATURE_TCP
+	if (net_init)
+		net_init(&cl);
+	netdev_start();
+#endif
 	selftests(&cl);
 	app_start(&cl);
 }

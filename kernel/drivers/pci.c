@@ -13,6 +13,9 @@
 #include "log.h"
 #include "mm.h"
 #include "pci.h"
+#ifdef HERMIT_FEATURE_TCP
+#include "netdev.h"
+#endif
 #include "platform.h"
 #include "spinlock.h"
 #include "uhyve.h"
@@ -577,5 +580,11 @@ void pci_init(void)
 	virtio_rng_init();
 #ifdef HERMIT_FEATURE_VIRTIO_FS
 	virtio_fs_init();
+#endif
+#ifdef HERMIT_FEATURE_TCP
+	virtio_net_init();
+#endif
+#ifdef HERMIT_FEATURE_RTL8139
+	rtl8139_init();
 #endif
 }

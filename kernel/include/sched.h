@@ -28,6 +28,8 @@ struct thread {
 	uint32_t cpu;			/* where it runs or ran last */
 	uint64_t affinity;		/* allowed CPUs, bit per CPU index */
 	bool idle;			/* a CPU's idle thread */
+	bool kthread;			/* a kernel thread (kthread_create) */
+	const char *name;		/* a kernel thread's, for reports */
 	bool own_kstack;		/* kstack from kstack_alloc, to free */
 	bool fpu_live;			/* its FPU state is in this CPU's registers */
 	bool fpu_used;			/* its FPU area holds a state to load */
@@ -55,6 +57,9 @@ void sched_wakeup(struct thread *t, int result);
  * waker's result, or -ETIMEDOUT. */
 int sched_block(struct spinlock *held, uint64_t deadline);
 void sched_sleep_until(uint64_t deadline);
+/* Start a kernel thread running fn(arg) (never returning); NULL when
+ * memory is out. */
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg);
 /* Called by a new thread's first code, after its first switch. */
 void sched_finish_switch(struct thread *prev);
 /* Start a thread (clone): runnable on the least loaded allowed CPU. */
@@ -83,5 +88,6 @@ void fpu_snapshot(struct thread *from, struct thread *to);
 struct thread *switch_to(struct thread *prev, uint64_t *prev_ctx, uint64_t next_ctx);
 void clone_child_start(void);
 void thread_first_start(void);
+void kthread_start(void);
 
 #endif

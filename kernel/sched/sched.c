@@ -438,6 +438,36 @@ void sched_init(void)
 	irq_set_handler(VEC_RESCHED, resched_ipi);
 }
 
+/* A kernel thread: runs fn(arg) on its own kernel stack, in kernel mode
+ * with interrupts off like all kernel code, until it blocks; it does not
+ * count as one of the program's threads (the program ends when its last
+ * own thread does) and must never return. */
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	struct thread *t = thread_alloc();
+	uint64_t *sp;
+
+	if (!t)
+		return NULL;
+	spin_lock(&threads_lock);
+	live_threads--;
+	spin_unlock(&threads_lock);
+	t->kthread = true;
+	t->name = name;
+	sp = (uint64_t *)t->kstack_top;
+	*--sp = (uint64_t)kthread_start; /* its ret leaves RSP 16-byte aligned */
+	*--sp = (uint64_t)0;   /* rbp */
+	*--sp = 0;	       /* rbx */
+	*--sp = (uint64_t)fn;  /* r12 */
+	*--sp = (uint64_t)arg; /* r13 */
+	*--sp = 0;	       /* r14 */
+	*--sp = 0;	       /* r15 */
+	t->ctx = (uint64_t)sp;
+	t->cpu = this_cpu()->id;
+	sched_start(t);
+	return t;
+}
+
 /* The idle thread of CPU c: runs sched_idle on a fresh kernel stack (the
  * boot CPU) or on the stack the CPU came up on (the others). */
 struct thread *sched_make_idle(struct cpu *c, bool running)

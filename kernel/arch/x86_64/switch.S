@@ -47,4 +47,15 @@ thread_first_start:
 	call sched_idle
 	.size thread_first_start, . - thread_first_start
 
+/* A kernel thread's first code: fn in r12, its argument in r13. */
+	.global kthread_start
+	.type kthread_start, @function
+kthread_start:
+	mov %rax, %rdi
+	call sched_finish_switch
+	mov %r13, %rdi
+	call *%r12
+	ud2
+	.size kthread_start, . - kthread_start
+
 	.section .note.GNU-stack, "", @progbits
