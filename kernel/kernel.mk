@@ -70,3 +70,33 @@ kernel: $(KLIB)
 all: $(KLIB)
 
 -include $(KOBJ:.o=.d)
+
+# lwIP (feature tcp), from Debian's source package, built with our port
+# (kernel/net/port) and the kernel's flags minus our warnings policy.
+LWIP := $(BUILD)/lwip
+LWIP_STAMP := $(LWIP)/src/src/core/tcp.c
+LWIP_FILES := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.c netif.c pbuf.c \
+	stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c) \
+	$(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
+	$(addprefix api/,api_lib.c api_msg.c err.c netbuf.c tcpip.c) netif/ethernet.c
+LWIP_CFLAGS := $(filter-out -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP,$(KCFLAGS)) -w \
+	-I$(ROOT)/kernel/net/port -I$(LWIP)/src/src/include -include $(ROOT)/kernel/net/port/klibc.h
+KCFLAGS_NET := -I$(ROOT)/kernel/net/port -I$(LWIP)/src/src/include
+LWIP_OBJ := $(patsubst %,$(KDIR)/obj/lwip/%.o,$(LWIP_FILES))
+
+$(LWIP_STAMP):
+	$(ROOT)/scripts/fetch-lwip.sh $(LWIP)
+
+$(LWIP)/src/src/%: | $(LWIP_STAMP) ;
+
+$(KDIR)/obj/lwip/%.c.o: $(LWIP_STAMP) $(wildcard $(ROOT)/kernel/net/port/*.h $(ROOT)/kernel/net/port/arch/*.h)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(LWIP_CFLAGS) -c $(LWIP)/src/src/$*.c -o $@
+
+$(KDIR)/obj/kernel/net/%.c.o: kernel/net/%.c | $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(KCFLAGS) $(KCFLAGS_NET) -c $< -o $@
+
+ifneq ($(filter tcp,$(KFEATURES)),)
+$(KLIB): $(LWIP_OBJ)
+endif

@@ -149,3 +149,13 @@ int cmdline_parse(const char *s, const char *argv0, struct cmdline *cl)
 			return -1;
 	return cl->envp ? 0 : -1;
 }
+
+const char *cmdline_getenv(const struct cmdline *cl, const char *key)
+{
+	size_t n = kstrlen(key);
+
+	for (int i = 0; i < cl->envc; i++)
+		if (!kstrncmp(cl->envp[i], key, n) && cl->envp[i][n] == '=')
+			return cl->envp[i] + n + 1;
+	return NULL;
+}

@@ -72,21 +72,11 @@ static void take_boot_info(const struct boot_info *bi)
 }
 
 /* The value of KEY in the app's environment (env= options), or NULL. */
-static const char *getenv_boot(const struct cmdline *cl, const char *key)
-{
-	size_t n = kstrlen(key);
-
-	for (int i = 0; i < cl->envc; i++)
-		if (!kstrncmp(cl->envp[i], key, n) && cl->envp[i][n] == '=')
-			return cl->envp[i] + n + 1;
-	return NULL;
-}
-
 /* Kernel settings that the environment can change at run time; the names
  * are those of the build-time variables (D5). */
 static void apply_env(const struct cmdline *cl)
 {
-	const char *v = getenv_boot(cl, "HERMIT_LOG_LEVEL_FILTER");
+	const char *v = cmdline_getenv(cl, "HERMIT_LOG_LEVEL_FILTER");
 
 	if (v)
 		log_set_level(v);
@@ -118,9 +108,9 @@ static void early_log_level(void)
  * their tags (root at the working directory). */
 static void fs_init(const struct cmdline *cl)
 {
-	const char *wd = getenv_boot(cl, "HERMIT_WD"), *host = getenv_boot(cl, "HOSTNAME");
+	const char *wd = cmdline_getenv(cl, "HERMIT_WD"), *host = cmdline_getenv(cl, "HOSTNAME");
 
-	const char *mounts = getenv_boot(cl, "HERMIT_MOUNTS");
+	const char *mounts = cmdline_getenv(cl, "HERMIT_MOUNTS");
 
 	vfs_init(wd ? wd : HERMIT_WD_DEFAULT, host ? host : "hermit");
 	if (mounts)
@@ -133,7 +123,7 @@ static void fs_init(const struct cmdline *cl)
 /* Kernel self-tests that the test suite asks for with env=HERMIT_SELFTEST=. */
 static void selftests(const struct cmdline *cl)
 {
-	const char *v = getenv_boot(cl, "HERMIT_SELFTEST");
+	const char *v = cmdline_getenv(cl, "HERMIT_SELFTEST");
 
 	if (v && !kstrcmp(v, "timers"))
 		timer_selftest(200);
@@ -188,8 +178,7 @@ noreturn void kernel_main(const struct boot_info *bi, uint64_t cpu_id)
 	if (HERMIT_FEATURES_OFF_STR[0])
 		pr_info("features off: %s", HERMIT_FEATURES_OFF_STR);
 #ifdef HERMIT_FEATURE_TCP
-	if (net_init)
-		net_init(&cl);
+	net_init(&cl);
 	netdev_start();
 #endif
 	selftests(&cl);

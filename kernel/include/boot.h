@@ -20,6 +20,9 @@ struct cmdline {
  * quotes. Returns the number of words (also stored in *words), or -1. */
 int cmdline_split(const char *s, char ***words);
 int cmdline_parse(const char *s, const char *argv0, struct cmdline *out);
+/* The value of KEY in the command line's environment (env=KEY=VALUE), or
+ * NULL. */
+const char *cmdline_getenv(const struct cmdline *cl, const char *key);
 
 /* Build the Linux initial stack (argc, argv, envp, auxv) and enter _start. */
 noreturn void app_start(const struct cmdline *cl);

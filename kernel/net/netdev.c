@@ -89,7 +89,7 @@ void netdev_rx(struct netdev *nd, const void *frame, size_t len, unsigned flags)
 	nd->rx_frames++;
 	if (arp_probe.nd && selftest_sniff(nd, frame, len))
 		return;
-	if (!nd->stack || !net_input || net_input(nd, frame, len, flags))
+	if (!nd->stack || net_input(nd, frame, len, flags))
 		nd->rx_dropped++;
 }
 
@@ -100,8 +100,7 @@ static int start_one(struct netdev *nd)
 		pr_warn("%s: no memory for its receive thread; the device stays off", nd->name);
 		return -ENOMEM;
 	}
-	if (net_attach)
-		net_attach(nd);
+	net_attach(nd);
 	netdev_rx_kick(nd); /* frames that came before */
 	return 0;
 }
@@ -112,7 +111,7 @@ void netdev_link_changed(struct netdev *nd, bool up)
 		return;
 	nd->link_up = up;
 	pr_info("%s: link %s", nd->name, up ? "up" : "down");
-	if (nd->stack && net_link_changed)
+	if (nd->stack)
 		net_link_changed(nd);
 }
 
