@@ -4,7 +4,7 @@
 #include "console.h"
 #include "irq.h"
 #include "log.h"
-#include "sched.h"
+#include "polling.h"
 #include "tty.h"
 #include "uhyve.h"
 
@@ -20,8 +20,8 @@
 #define ENDS 64
 
 static uint16_t port;
-static struct spinlock lock;	  /* the ring, the line, the waiters */
-static struct thread *readers; /* threads blocked in tty_read */
+static struct spinlock lock; /* the ring, the line */
+static struct waitq input_wq; /* readers and pollers waiting for a line */
 static char ring[RING]; /* completed input, ready for read() */
 static uint32_t head, tail;
 /* Where each completed line ends in the ring. ^D on an empty line commits
@@ -83,13 +83,8 @@ static void uart_interrupt(uint8_t vector)
 	spin_lock(&lock);
 	while (inb(port + UART_LSR) & LSR_DATA)
 		input((char)inb(port));
-	if (ends_head != ends_tail) {
-		while (readers) {
-			struct thread *t = readers;
-			readers = t->next;
-			sched_wakeup(t, 0);
-		}
-	}
+	if (ends_head != ends_tail)
+		waitq_wake_all(&input_wq);
 	spin_unlock(&lock);
 	apic_eoi();
 }
@@ -117,13 +112,8 @@ long tty_read(char *buf, size_t len)
 	if (!port)
 		return 0; /* no input device: end-of-file, like /dev/null */
 	spin_lock(&lock);
-	while (ends_head == ends_tail) {
-		struct thread *me = thread_current();
-		me->next = readers;
-		readers = me;
-		sched_block(&lock, 0);
-		spin_lock(&lock);
-	}
+	while (ends_head == ends_tail)
+		waitq_wait_locked(&input_wq, &lock, 0);
 	/* As in canonical mode: at most the rest of one line per read. */
 	end = ends[ends_tail % ENDS];
 	n = MIN(len, end - tail);
@@ -136,4 +126,19 @@ long tty_read(char *buf, size_t len)
 		ends_tail++;
 	spin_unlock(&lock);
 	return n;
+}
+
+bool tty_poll(struct poll_table *pt)
+{
+	bool ready;
+
+	/* Under uhyve the host has the input and blocks in the READ hypercall;
+	 * without an input device, read() is at end-of-file at once. */
+	if (uhyve_present() || !port)
+		return true;
+	poll_wait(pt, &input_wq);
+	spin_lock(&lock);
+	ready = ends_head != ends_tail;
+	spin_unlock(&lock);
+	return ready;
 }

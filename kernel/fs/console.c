@@ -7,6 +7,7 @@
 #include "console.h"
 #include "file.h"
 #include "log.h"
+#include "polling.h"
 #include "tty.h"
 
 static long con_read(struct file *f, char *buf, size_t len)
@@ -38,11 +39,19 @@ static long con_ioctl(struct file *f, unsigned long req, uint64_t arg)
 	return -ENOTTY;
 }
 
+/* Output never blocks; input is ready when a line (or end-of-file) is. */
+static unsigned con_poll(struct file *f, struct poll_table *pt)
+{
+	(void)f;
+	return POLLOUT | POLLWRNORM | (tty_poll(pt) ? POLLIN | POLLRDNORM : 0);
+}
+
 static const struct file_ops console_ops = {
 	.read = con_read,
 	.write = con_write,
 	.stat = con_stat,
 	.ioctl = con_ioctl,
+	.poll = con_poll,
 };
 
 void console_files_init(void)

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "file.h"
 #include "mm.h"
+#include "polling.h"
 #include "spinlock.h"
 
 static struct spinlock lock;
@@ -15,7 +16,7 @@ struct file *file_new(const struct file_ops *ops, int flags, void *priv)
 	struct file *f = kzalloc(sizeof(*f));
 
 	if (f)
-		*f = (struct file){ ops, flags, 1, priv, 0 };
+		*f = (struct file){ .ops = ops, .flags = flags, .refs = 1, .priv = priv };
 	return f;
 }
 
@@ -28,6 +29,8 @@ void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_SEQ_CST))
 		return;
+	if (f->epolled)
+		epoll_file_gone(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	kfree(f);

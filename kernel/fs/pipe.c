@@ -4,7 +4,8 @@
  * semantics: reads block until data or no writer is left (end of file);
  * writes block for room, and writes of up to PIPE_BUF bytes are atomic;
  * writing with no reader left is EPIPE after SIGPIPE, whose default action
- * ends the program; O_NONBLOCK gives EAGAIN instead of blocking.
+ * ends the program; O_NONBLOCK gives EAGAIN instead of blocking. Readers,
+ * writers and pollers of both ends wait on one waitq.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +14,8 @@
 #include "file.h"
 #include "log.h"
 #include "mm.h"
+#include "polling.h"
 #include "power.h"
-#include "sched.h"
 #include "syscall.h"
 
 #define PIPE_SIZE 65536
@@ -25,27 +26,18 @@ struct pipe {
 	char *buf;
 	uint32_t head, tail; /* free-running; head - tail bytes are in */
 	int readers, writers;
-	struct thread *waiting; /* readers and writers blocked here */
+	struct waitq wq; /* readers, writers and pollers of both ends */
 };
 
 /* Sleep until woken (lock held on entry and on return). */
 static void wait(struct pipe *p)
 {
-	struct thread *me = thread_current();
-
-	me->next = p->waiting;
-	p->waiting = me;
-	sched_block(&p->lock, 0);
-	spin_lock(&p->lock);
+	waitq_wait_locked(&p->wq, &p->lock, 0);
 }
 
 static void wake_all(struct pipe *p)
 {
-	while (p->waiting) {
-		struct thread *t = p->waiting;
-		p->waiting = t->next;
-		sched_wakeup(t, 0);
-	}
+	waitq_wake_all(&p->wq);
 }
 
 static long pipe_read(struct file *f, char *buf, size_t len)
@@ -127,6 +119,31 @@ static long pipe_ioctl(struct file *f, unsigned long req, uint64_t arg)
 	return copy_to_user(arg, &n, sizeof(n));
 }
 
+/* As Linux: the read end is readable with data and hung up (POLLHUP) with
+ * no writer left; the write end is writable while a PIPE_BUF write fits,
+ * and in error (POLLERR) with no reader left. */
+static unsigned pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	unsigned mask = 0;
+
+	poll_wait(pt, &p->wq);
+	spin_lock(&p->lock);
+	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+		if (p->head != p->tail)
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	} else {
+		if (PIPE_SIZE - (p->head - p->tail) >= PIPE_ATOMIC)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	spin_unlock(&p->lock);
+	return mask;
+}
+
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->priv;
@@ -152,6 +169,7 @@ static const struct file_ops pipe_ops = {
 	.stat = pipe_stat,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 int pipe_create(int flags, struct file **rd, struct file **wr)

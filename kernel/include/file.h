@@ -15,6 +15,8 @@
 #define FD_MAX 1024
 
 struct file;
+struct poll_table;
+struct epitem;
 
 struct file_ops {
 	long (*read)(struct file *f, char *buf, size_t len);
@@ -25,6 +27,9 @@ struct file_ops {
 	long (*getdents)(struct file *f, char *buf, size_t len); /* directories */
 	long (*truncate)(struct file *f, uint64_t len);
 	void (*release)(struct file *f); /* the last reference is gone */
+	/* Readiness, and registration on the file's waitqs (see poll.h);
+	 * NULL: always readable and writable. */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 };
 
 struct file {
@@ -33,12 +38,18 @@ struct file {
 	volatile int refs;
 	void *priv;
 	uint64_t pos; /* for seekable files */
+	/* The epoll sets watching it (fs/epoll.c); epolled once it was added
+	 * to one, so that its last file_put takes it out of them. */
+	struct epitem *epitems;
+	bool epolled;
 };
 
 /* lseek for files that keep their offset in pos; SEEK_END asks ops->stat. */
 long file_seek(struct file *f, int64_t off, int whence);
 struct file *file_new(const struct file_ops *ops, int flags, void *priv);
 void file_get(struct file *f);
+/* Drop a reference; the last one takes f out of its epoll sets (which may
+ * sleep: never call it with a spinlock held) and releases it. */
 void file_put(struct file *f);
 
 /* The lowest free fd >= min for f (taking a reference); or -EMFILE. */

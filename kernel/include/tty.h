@@ -9,6 +9,7 @@
 #ifndef KERNEL_TTY_H
 #define KERNEL_TTY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,5 +18,9 @@ void tty_init(uint16_t serial_port);
  * until a line, end-of-file or input is there; returns the count (0 at
  * end-of-file) or -errno. */
 long tty_read(char *buf, size_t len);
+/* Would tty_read return at once (a line or end-of-file is there)?
+ * Registers pt's poller for the next line (see poll.h). */
+struct poll_table;
+bool tty_poll(struct poll_table *pt);
 
 #endif

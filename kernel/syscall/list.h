@@ -89,6 +89,20 @@ SYS(tkill)
 SYS(tgkill)
 SYS(membarrier)
 SYS(futex)
+/* poll.c */
+SYS(poll)
+SYS(ppoll)
+SYS(select)
+SYS(pselect6)
+/* fs/epoll.c */
+SYS(epoll_create)
+SYS(epoll_create1)
+SYS(epoll_ctl)
+SYS(epoll_wait)
+SYS(epoll_pwait)
+/* fs/eventfd.c */
+SYS(eventfd)
+SYS(eventfd2)
 #ifdef HERMIT_FEATURE_TCP
 /* net/socket.c (feature tcp) */
 SYS(socket)
