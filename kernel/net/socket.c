@@ -199,7 +199,7 @@ static void sigpipe(void)
 }
 
 /* Receive up to len bytes of a stream into app memory. */
-static long tcp_recv(struct sock *s, char *buf, size_t len, int flags)
+static long sk_tcp_recv(struct sock *s, char *buf, size_t len, int flags)
 {
 	size_t done = 0;
 	bool peek = flags & MSG_PEEK;
@@ -262,7 +262,7 @@ static long tcp_recv(struct sock *s, char *buf, size_t len, int flags)
 
 /* One datagram: up to len bytes of it (the rest is lost, MSG_TRUNC),
  * its sender in *from. */
-static long udp_recv(struct sock *s, char *buf, size_t len, int flags, ip_addr_t *from,
+static long sk_udp_recv(struct sock *s, char *buf, size_t len, int flags, ip_addr_t *from,
 		     u16_t *fport, bool *trunc)
 {
 	struct netbuf *nb = s->rx_nb;
@@ -296,7 +296,7 @@ static long udp_recv(struct sock *s, char *buf, size_t len, int flags, ip_addr_t
 	return r;
 }
 
-static long tcp_send(struct sock *s, const char *buf, size_t len, int flags)
+static long sk_tcp_send(struct sock *s, const char *buf, size_t len, int flags)
 {
 	size_t written = 0;
 	u8_t f = NETCONN_COPY;
@@ -325,7 +325,7 @@ static long tcp_send(struct sock *s, const char *buf, size_t len, int flags)
 	return -errno_of(e);
 }
 
-static long udp_send(struct sock *s, const char *buf, size_t len, const ip_addr_t *to, u16_t port)
+static long sk_udp_send(struct sock *s, const char *buf, size_t len, const ip_addr_t *to, u16_t port)
 {
 	struct netbuf *nb;
 	err_t e;
@@ -352,8 +352,8 @@ static long sock_read(struct file *f, char *buf, size_t len)
 	bool trunc;
 
 	if (s->type == SOCK_STREAM)
-		return tcp_recv(s, buf, len, 0);
-	return udp_recv(s, buf, len, 0, NULL, NULL, &trunc);
+		return sk_tcp_recv(s, buf, len, 0);
+	return sk_udp_recv(s, buf, len, 0, NULL, NULL, &trunc);
 }
 
 static long sock_write(struct file *f, const char *buf, size_t len)
@@ -361,8 +361,8 @@ static long sock_write(struct file *f, const char *buf, size_t len)
 	struct sock *s = f->priv;
 
 	if (s->type == SOCK_STREAM)
-		return tcp_send(s, buf, len, 0);
-	return udp_send(s, buf, len, NULL, 0);
+		return sk_tcp_send(s, buf, len, 0);
+	return sk_udp_send(s, buf, len, NULL, 0);
 }
 
 static long sock_stat(struct file *f, struct stat *st)
@@ -718,14 +718,14 @@ static long do_sendto(struct sock *s, uint64_t buf, size_t len, int flags, uint6
 			return -EOPNOTSUPP;
 		if (s->connecting && connect_result(s) == 0 && s->connecting)
 			return -EAGAIN;
-		return tcp_send(s, (const char *)buf, len, flags);
+		return sk_tcp_send(s, (const char *)buf, len, flags);
 	}
 	if (uaddr) {
 		if ((r = addr_in(uaddr, alen, &ip, &port)))
 			return r;
-		return udp_send(s, (const char *)buf, len, &ip, port);
+		return sk_udp_send(s, (const char *)buf, len, &ip, port);
 	}
-	return udp_send(s, (const char *)buf, len, NULL, 0);
+	return sk_udp_send(s, (const char *)buf, len, NULL, 0);
 }
 
 SYSCALL(sendto)
@@ -744,14 +744,14 @@ static long do_recvfrom(struct sock *s, uint64_t buf, size_t len, int flags, uin
 	if (!vm_user_ok(buf, len, true))
 		return -EFAULT;
 	if (s->type == SOCK_STREAM) {
-		r = tcp_recv(s, (char *)buf, len, flags);
+		r = sk_tcp_recv(s, (char *)buf, len, flags);
 		if (r >= 0 && uaddr) {
 			netconn_peer(s->conn, &from, &port);
 			addr_out(uaddr, ulen, &from, port);
 		}
 		return r;
 	}
-	r = udp_recv(s, (char *)buf, len, flags, &from, &port, &trunc);
+	r = sk_udp_recv(s, (char *)buf, len, flags, &from, &port, &trunc);
 	if (r >= 0 && uaddr && addr_out(uaddr, ulen, &from, port))
 		return -EFAULT;
 	if (msg_flags)
@@ -773,11 +773,11 @@ static long read_msghdr(uint64_t umsg, struct msghdr *m, struct iovec **iov)
 {
 	if (copy_from_user(m, umsg, sizeof(*m)))
 		return -EFAULT;
-	if (m->msg_iovlen > IOV_MAX_)
+	if ((size_t)m->msg_iovlen > IOV_MAX_)
 		return -EMSGSIZE;
-	if (!(*iov = kmalloc(sizeof(**iov) * (m->msg_iovlen ? m->msg_iovlen : 1))))
+	if (!(*iov = kmalloc(sizeof(**iov) * ((size_t)m->msg_iovlen ? (size_t)m->msg_iovlen : 1))))
 		return -ENOMEM;
-	if (copy_from_user(*iov, (uint64_t)m->msg_iov, sizeof(**iov) * m->msg_iovlen)) {
+	if (copy_from_user(*iov, (uint64_t)m->msg_iov, sizeof(**iov) * (size_t)m->msg_iovlen)) {
 		kfree(*iov);
 		return -EFAULT;
 	}
@@ -796,34 +796,34 @@ static long do_sendmsg(struct sock *s, uint64_t umsg, int flags)
 		size_t len = 0;
 		char *buf;
 
-		for (size_t i = 0; i < m.msg_iovlen; i++)
+		for (size_t i = 0; i < (size_t)m.msg_iovlen; i++)
 			len += iov[i].iov_len;
 		if (len > 65507 || !(buf = kmalloc(len ? len : 1))) {
 			kfree(iov);
 			return len > 65507 ? -EMSGSIZE : -ENOMEM;
 		}
-		for (size_t i = 0; i < m.msg_iovlen && !r; i++) {
+		for (size_t i = 0; i < (size_t)m.msg_iovlen && !r; i++) {
 			r = copy_from_user(buf + total, (uint64_t)iov[i].iov_base, iov[i].iov_len);
 			total += (long)iov[i].iov_len;
 		}
 		if (!r) {
 			ip_addr_t ip;
-			u16_t port;
+			u16_t port = 0;
 
-			if (m.msg_name && (r = addr_in((uint64_t)m.msg_name, m.msg_namelen, &ip, &port)))
-				;
-			else
-				r = udp_send(s, buf, len, m.msg_name ? &ip : NULL, port);
+			if (m.msg_name)
+				r = addr_in((uint64_t)m.msg_name, m.msg_namelen, &ip, &port);
+			if (!r)
+				r = sk_udp_send(s, buf, len, m.msg_name ? &ip : NULL, port);
 		}
 		kfree(buf);
 		kfree(iov);
 		return r;
 	}
-	for (size_t i = 0; i < m.msg_iovlen; i++) {
+	for (size_t i = 0; i < (size_t)m.msg_iovlen; i++) {
 		if (!iov[i].iov_len)
 			continue;
 		r = do_sendto(s, (uint64_t)iov[i].iov_base, iov[i].iov_len,
-			      flags | (i + 1 < m.msg_iovlen ? MSG_MORE : 0), 0, 0);
+			      flags | (i + 1 < (size_t)m.msg_iovlen ? MSG_MORE : 0), 0, 0);
 		if (r < 0)
 			break;
 		total += r;
@@ -855,7 +855,7 @@ static long do_recvmsg(struct sock *s, uint64_t umsg, int flags)
 		char *buf;
 		socklen_t nl = m.msg_namelen;
 
-		for (size_t i = 0; i < m.msg_iovlen; i++)
+		for (size_t i = 0; i < (size_t)m.msg_iovlen; i++)
 			len += iov[i].iov_len;
 		if (!(buf = kmalloc(len ? len : 1))) {
 			kfree(iov);
@@ -866,11 +866,11 @@ static long do_recvmsg(struct sock *s, uint64_t umsg, int flags)
 			u16_t port = 0;
 			bool trunc = false;
 
-			r = udp_recv(s, buf, len, flags, &from, &port, &trunc);
+			r = sk_udp_recv(s, buf, len, flags, &from, &port, &trunc);
 			if (r >= 0) {
 				size_t got = MIN((size_t)r, len);
 
-				for (size_t i = 0; i < m.msg_iovlen && off < got; i++) {
+				for (size_t i = 0; i < (size_t)m.msg_iovlen && off < got; i++) {
 					size_t n = MIN(iov[i].iov_len, got - off);
 					if (copy_to_user((uint64_t)iov[i].iov_base, buf + off, n))
 						r = -EFAULT;
@@ -901,7 +901,7 @@ static long do_recvmsg(struct sock *s, uint64_t umsg, int flags)
 		}
 		return r;
 	}
-	for (size_t i = 0; i < m.msg_iovlen; i++) {
+	for (size_t i = 0; i < (size_t)m.msg_iovlen; i++) {
 		if (!iov[i].iov_len)
 			continue;
 		r = do_recvfrom(s, (uint64_t)iov[i].iov_base, iov[i].iov_len, flags, 0, 0, NULL);
@@ -1182,8 +1182,8 @@ static long do_getsockopt(struct sock *s, int level, int name, uint64_t uval, ui
 			break;
 		case SO_RCVTIMEO:
 		case SO_SNDTIMEO: {
-			int ms = name == SO_RCVTIMEO ? netconn_get_recvtimeout(s->conn)
-						     : netconn_get_sendtimeout(s->conn);
+			int ms = name == SO_RCVTIMEO ? (int)s->conn->recv_timeout
+						     : (int)s->conn->send_timeout;
 			struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 			return put_opt(uval, ulenp, &tv, sizeof(tv));
 		}
