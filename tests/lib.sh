@@ -61,3 +61,35 @@ check() {
 
 # rc_is N: the last guest exited with status N.
 rc_is() { [[ $RC == "$1" ]]; }
+
+# lines: the last guest's output without the console's \r.
+lines() { tr -d '\r' <"$OUT"; }
+
+# has_line TEXT: the last guest's output has the line TEXT, exactly.
+has_line() { lines | grep -qxF -- "$1"; }
+
+# all_passed: the program's summary line says "N checks, 0 failed".
+all_passed() { lines | grep -qE '^[0-9]+ checks, 0 failed$'; }
+
+# not_timed_out: the guest ended by itself, not killed by the timeout.
+not_timed_out() { [[ $RC != 124 && $RC != 137 ]]; }
+
+# program_result NAME: PASS or FAIL (with the failed checks and the output's
+# tail) for a check-printing program's last run (tests/guest/check.h).
+program_result() {
+	if [[ $RC == 0 ]] && all_passed; then
+		pass "$1"
+		lines | grep '^# ' | sed 's/^/    /' || true
+		return
+	fi
+	if ! not_timed_out; then
+		fail "$1" "timed out after ${GUEST_TIMEOUT}s"
+	elif lines | grep -q '^not ok'; then
+		fail "$1" "$(lines | grep -c '^not ok') checks failed (exit status $RC)"
+		lines | grep '^not ok' | sed 's/^/    | /'
+		return
+	else
+		fail "$1" "exit status $RC, no '0 failed' summary"
+	fi
+	show 30
+}

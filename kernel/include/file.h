@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #define FD_MAX 1024
 
@@ -21,6 +22,10 @@ struct epitem;
 struct file_ops {
 	long (*read)(struct file *f, char *buf, size_t len);
 	long (*write)(struct file *f, const char *buf, size_t len);
+	/* Optional: a gathered write as one operation (a stream socket sends
+	 * it as one segment, a datagram socket as one datagram). The iovecs
+	 * are a kernel copy; their buffers are checked app memory. */
+	long (*writev)(struct file *f, const struct iovec *iov, int cnt);
 	long (*stat)(struct file *f, struct stat *st);
 	long (*ioctl)(struct file *f, unsigned long req, uint64_t arg);
 	long (*lseek)(struct file *f, int64_t off, int whence); /* NULL: ESPIPE */

@@ -50,8 +50,10 @@ static void address(const char *opt, const struct cmdline *cl, const char *key, 
 
 void net_init(const struct cmdline *cl)
 {
-	const char *ip = cl->ip ? cl->ip : cmdline_getenv(cl, "HERMIT_IP");
 	const char *host = cmdline_getenv(cl, "HOSTNAME");
+#ifdef HERMIT_FEATURE_DHCPV4
+	const char *ip = cl->ip ? cl->ip : cmdline_getenv(cl, "HERMIT_IP");
+#endif
 
 	address(cl->ip, cl, "HERMIT_IP", "10.0.5.3", &cfg_ip);
 	address(cl->gateway, cl, "HERMIT_GATEWAY", "10.0.5.1", &cfg_gw);

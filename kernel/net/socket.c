@@ -208,6 +208,8 @@ static long sk_tcp_recv(struct sock *s, char *buf, size_t len, int flags)
 
 	if (s->listening)
 		return -ENOTCONN;
+	if (!s->rd_eof && !s->rx && s->conn->pcb.tcp && s->conn->pcb.tcp->state == CLOSED)
+		return -ENOTCONN; /* never connected: nothing will ever come */
 	if (!len)
 		return 0;
 	while (done < len) {
@@ -296,23 +298,36 @@ static long sk_udp_recv(struct sock *s, char *buf, size_t len, int flags, ip_add
 	return r;
 }
 
-static long sk_tcp_send(struct sock *s, const char *buf, size_t len, int flags)
+/* Send a gathered buffer on a stream: lwIP takes it as one write (one
+ * segment when it fits). */
+static long sk_tcp_sendv(struct sock *s, const struct iovec *iov, int cnt, int flags)
 {
-	size_t written = 0;
+	struct netvector vec[64];
+	size_t written = 0, total = 0;
 	u8_t f = NETCONN_COPY;
 	err_t e;
+	int n = 0;
 
+	for (int i = 0; i < cnt && n < (int)ARRAY_SIZE(vec); i++) {
+		if (!iov[i].iov_len)
+			continue;
+		vec[n].ptr = iov[i].iov_base;
+		vec[n++].len = iov[i].iov_len;
+		total += iov[i].iov_len;
+	}
 	if (s->wr_shut || (s->rd_eof && !s->conn->pcb.tcp)) {
 		if (!(flags & MSG_NOSIGNAL))
 			sigpipe();
 		return -EPIPE;
 	}
+	if (!total)
+		return 0;
 	if ((flags & MSG_DONTWAIT) || (s->file->flags & O_NONBLOCK))
 		f |= NETCONN_DONTBLOCK;
 	if (flags & MSG_MORE)
 		f |= NETCONN_MORE;
 	netconn_set_nonblocking(s->conn, 0);
-	e = netconn_write_partly(s->conn, buf, len, f, &written);
+	e = netconn_write_vectors_partly(s->conn, vec, (u16_t)n, f, &written);
 	if (written)
 		return (long)written;
 	if (e == ERR_OK)
@@ -325,13 +340,27 @@ static long sk_tcp_send(struct sock *s, const char *buf, size_t len, int flags)
 	return -errno_of(e);
 }
 
-static long sk_udp_send(struct sock *s, const char *buf, size_t len, const ip_addr_t *to, u16_t port)
+static long sk_tcp_send(struct sock *s, const char *buf, size_t len, int flags)
+{
+	struct iovec iov = {(void *)buf, len};
+
+	return sk_tcp_sendv(s, &iov, 1, flags);
+}
+
+/* One datagram from gathered pieces, to an address or the connected one. */
+static long sk_udp_sendv(struct sock *s, const struct iovec *iov, int cnt, const ip_addr_t *to,
+			 u16_t port)
 {
 	struct netbuf *nb;
+	size_t len = 0, off = 0;
 	err_t e;
 
+	for (int i = 0; i < cnt; i++)
+		len += iov[i].iov_len;
 	if (len > 65507)
 		return -EMSGSIZE;
+	if (s->wr_shut)
+		return -EPIPE;
 	if (!to && !(s->conn->pcb.udp && (s->conn->pcb.udp->flags & UDP_FLAGS_CONNECTED)))
 		return -EDESTADDRREQ;
 	if (!(nb = netbuf_new()))
@@ -340,10 +369,20 @@ static long sk_udp_send(struct sock *s, const char *buf, size_t len, const ip_ad
 		netbuf_delete(nb);
 		return -ENOMEM;
 	}
-	kmemcpy(nb->p->payload, buf, len);
+	for (int i = 0; i < cnt; i++) {
+		pbuf_take_at(nb->p, iov[i].iov_base, (u16_t)iov[i].iov_len, (u16_t)off);
+		off += iov[i].iov_len;
+	}
 	e = to ? netconn_sendto(s->conn, nb, to, port) : netconn_send(s->conn, nb);
 	netbuf_delete(nb);
 	return e == ERR_OK ? (long)len : -errno_of(e);
+}
+
+static long sk_udp_send(struct sock *s, const char *buf, size_t len, const ip_addr_t *to, u16_t port)
+{
+	struct iovec iov = {(void *)buf, len};
+
+	return sk_udp_sendv(s, &iov, 1, to, port);
 }
 
 static long sock_read(struct file *f, char *buf, size_t len)
@@ -363,6 +402,15 @@ static long sock_write(struct file *f, const char *buf, size_t len)
 	if (s->type == SOCK_STREAM)
 		return sk_tcp_send(s, buf, len, 0);
 	return sk_udp_send(s, buf, len, NULL, 0);
+}
+
+static long sock_writev(struct file *f, const struct iovec *iov, int cnt)
+{
+	struct sock *s = f->priv;
+
+	if (s->type == SOCK_STREAM)
+		return sk_tcp_sendv(s, iov, cnt, 0);
+	return sk_udp_sendv(s, iov, cnt, NULL, 0);
 }
 
 static long sock_stat(struct file *f, struct stat *st)
@@ -470,6 +518,7 @@ static void sock_release(struct file *f)
 static const struct file_ops sock_ops = {
 	.read = sock_read,
 	.write = sock_write,
+	.writev = sock_writev,
 	.stat = sock_stat,
 	.ioctl = sock_ioctl,
 	.poll = sock_poll,
@@ -788,51 +837,25 @@ static long do_sendmsg(struct sock *s, uint64_t umsg, int flags)
 {
 	struct msghdr m;
 	struct iovec *iov;
-	long r = read_msghdr(umsg, &m, &iov), total = 0;
+	long r = read_msghdr(umsg, &m, &iov);
+	ip_addr_t ip;
+	u16_t port = 0;
 
 	if (r)
 		return r;
-	if (s->type == SOCK_DGRAM) {
-		size_t len = 0;
-		char *buf;
-
-		for (size_t i = 0; i < (size_t)m.msg_iovlen; i++)
-			len += iov[i].iov_len;
-		if (len > 65507 || !(buf = kmalloc(len ? len : 1))) {
-			kfree(iov);
-			return len > 65507 ? -EMSGSIZE : -ENOMEM;
-		}
-		for (size_t i = 0; i < (size_t)m.msg_iovlen && !r; i++) {
-			r = copy_from_user(buf + total, (uint64_t)iov[i].iov_base, iov[i].iov_len);
-			total += (long)iov[i].iov_len;
-		}
-		if (!r) {
-			ip_addr_t ip;
-			u16_t port = 0;
-
-			if (m.msg_name)
-				r = addr_in((uint64_t)m.msg_name, m.msg_namelen, &ip, &port);
-			if (!r)
-				r = sk_udp_send(s, buf, len, m.msg_name ? &ip : NULL, port);
-		}
-		kfree(buf);
-		kfree(iov);
-		return r;
-	}
-	for (size_t i = 0; i < (size_t)m.msg_iovlen; i++) {
-		if (!iov[i].iov_len)
-			continue;
-		r = do_sendto(s, (uint64_t)iov[i].iov_base, iov[i].iov_len,
-			      flags | (i + 1 < (size_t)m.msg_iovlen ? MSG_MORE : 0), 0, 0);
-		if (r < 0)
-			break;
-		total += r;
-		if ((size_t)r < iov[i].iov_len)
-			break;
-		flags |= MSG_DONTWAIT; /* the rest only if it fits now */
+	for (size_t i = 0; i < (size_t)m.msg_iovlen && !r; i++)
+		if (!vm_user_ok((uint64_t)iov[i].iov_base, iov[i].iov_len, false))
+			r = -EFAULT;
+	if (!r && s->type == SOCK_DGRAM) {
+		if (m.msg_name)
+			r = addr_in((uint64_t)m.msg_name, m.msg_namelen, &ip, &port);
+		if (!r)
+			r = sk_udp_sendv(s, iov, (int)m.msg_iovlen, m.msg_name ? &ip : NULL, port);
+	} else if (!r) {
+		r = sk_tcp_sendv(s, iov, (int)m.msg_iovlen, flags);
 	}
 	kfree(iov);
-	return total ? total : r;
+	return r;
 }
 
 SYSCALL(sendmsg)

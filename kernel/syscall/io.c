@@ -102,6 +102,16 @@ static long do_rw_v(struct file *f, uint64_t uiov, uint64_t cnt, bool write)
 
 	if ((r = check_iov(uiov, cnt, !write)))
 		return r;
+	if (write && f->ops->writev && cnt) {
+		struct iovec *iov = kmalloc(cnt * sizeof(*iov));
+
+		if (!iov)
+			return -ENOMEM;
+		copy_from_user(iov, uiov, cnt * sizeof(*iov));
+		r = (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : f->ops->writev(f, iov, (int)cnt);
+		kfree(iov);
+		return r;
+	}
 	for (uint64_t i = 0; i < cnt; i++) {
 		struct iovec v;
 		copy_from_user(&v, uiov + i * sizeof(v), sizeof(v));

@@ -8,15 +8,6 @@
 SRC=$ROOT/tests/guest
 SYS_PROGRAMS="sys_mem sys_io sys_time sys_proc sys_fd sys_file"
 
-# lines: the last guest's output without the console's \r.
-lines() { tr -d '\r' <"$OUT"; }
-
-# has_line TEXT: the last guest's output has the line TEXT, exactly.
-has_line() { lines | grep -qxF -- "$1"; }
-
-# all_passed: the program's summary line says "N checks, 0 failed".
-all_passed() { lines | grep -qE '^[0-9]+ checks, 0 failed$'; }
-
 # in_backtrace NAME: the fault report's backtrace names the function NAME.
 in_backtrace() { lines | sed -n '/backtrace:/,$p' | grep -qw -- "$1"; }
 
@@ -25,27 +16,6 @@ in_report() { lines | sed -n '/FAULT:/,$p' | grep -qw -- "$1"; }
 
 # fault_line WORDS: the report's FAULT: line names the exception WORDS.
 fault_line() { lines | grep 'FAULT:' | grep -qF -- "$1"; }
-
-# not_timed_out: the guest ended by itself, not killed by the timeout.
-not_timed_out() { [[ $RC != 124 && $RC != 137 ]]; }
-
-# program_result NAME: PASS or FAIL for a check-printing program's last run.
-program_result() {
-	if [[ $RC == 0 ]] && all_passed; then
-		pass "$1"
-		return
-	fi
-	if ! not_timed_out; then
-		fail "$1" "timed out after ${GUEST_TIMEOUT}s"
-	elif lines | grep -q '^not ok'; then
-		fail "$1" "$(lines | grep -c '^not ok') checks failed (exit status $RC)"
-		lines | grep '^not ok' | sed 's/^/    | /'
-		return
-	else
-		fail "$1" "exit status $RC, no '0 failed' summary"
-	fi
-	show
-}
 
 # native_build NAME: tests/guest/NAME.c built for this host into $T/NAME.native.
 native_build() {

@@ -34,34 +34,6 @@ NOFLOAT="thr_nofloat_basic thr_nofloat_tls thr_nofloat_clone"
 # thr_abort's modes and the status Linux gives each.
 ABORT_MODES="abort:134 exit:42 mainexit:7 lastreturn:0"
 
-# lines: the last run's output without the console's \r.
-lines() { tr -d '\r' <"$OUT"; }
-
-# all_passed: the program's summary line says "N checks, 0 failed".
-all_passed() { lines | grep -qE '^[0-9]+ checks, 0 failed$'; }
-
-not_timed_out() { [[ $RC != 124 && $RC != 137 ]]; }
-
-# program_result NAME: PASS or FAIL (with the failed checks and the output's
-# tail) for a check-printing program's last run.
-program_result() {
-	if [[ $RC == 0 ]] && all_passed; then
-		pass "$1"
-		lines | grep '^# ' | sed 's/^/    /' || true
-		return
-	fi
-	if ! not_timed_out; then
-		fail "$1" "timed out after ${GUEST_TIMEOUT}s"
-	elif lines | grep -q '^not ok'; then
-		fail "$1" "$(lines | grep -c '^not ok') checks failed (exit status $RC)"
-		lines | grep '^not ok' | sed 's/^/    | /'
-		return
-	else
-		fail "$1" "exit status $RC, no '0 failed' summary"
-	fi
-	show 30
-}
-
 # in_budget NAME: true while the suite has time left; else a FAIL for NAME.
 in_budget() {
 	((SECONDS < BUDGET)) && return

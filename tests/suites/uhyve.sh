@@ -17,9 +17,6 @@ TB=$ROOT/build/uhyve/test
 TI=$TB/testimage
 GUEST_TIMEOUT=${UHYVE_TEST_TIMEOUT:-60}
 
-# lines: the last run's output without the console's \r.
-lines() { tr -d '\r' <"$OUT"; }
-has_line() { lines | grep -qxF -- "$1"; }
 lacks() { ! has "$1"; }
 uhyve() { guest "$U" "$@"; }
 
