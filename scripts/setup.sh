@@ -3,7 +3,8 @@
 # Debian packages hermit-c needs when they are missing (as root), or prints
 # the exact command to run (otherwise).
 set -eu
-packages=(gcc make binutils musl-tools musl-dev qemu-system-x86 cpio gzip python3 gdb dpkg-dev)
+packages=(gcc make binutils musl-tools musl-dev qemu-system-x86 cpio gzip python3 gdb dpkg-dev
+	curl tshark wrk iproute2)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
