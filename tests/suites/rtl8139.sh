@@ -9,7 +9,9 @@
 #     sends (only DHCP and TFTP pass), so the echo cannot come back to the
 #     host; the test sends datagrams through a udp hostfwd and checks, in a
 #     QEMU filter-dump capture of the NIC's traffic, that the guest answered
-#     each one with the same bytes.
+#     each one with the same bytes;
+#   - the link taken down and up through QMP (set_link), seen by the guest,
+#     and traffic afterwards.
 # Every guest runs under a timeout; a guest in the background is stopped by
 # its PID and reaped.
 . "$(dirname "$0")/../lib.sh"
@@ -163,3 +165,59 @@ for cpus in 1 2; do
 	fi
 	check "$name: guest served every connection and exited" -- rc_is 0 -- not_timed_out
 done
+
+# Link changes: QEMU's set_link (over QMP) takes the link down and up
+# again; the driver must see both in the media status register, and the
+# device must carry traffic afterwards.
+set_link() {
+	python3 - "$1" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def cmd(c, **a):
+    f.write(json.dumps({"execute": c, "arguments": a} if a else {"execute": c}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            return r
+f.readline()
+cmd("qmp_capabilities")
+sys.exit(0 if "return" in cmd("set_link", name="n1", up=sys.argv[2] == "up") else 1)
+PY
+}
+
+name="rtl8139 link down and up"
+if P=$(free_port); then
+	nic ",hostfwd=tcp:127.0.0.1:$P-:9975"
+	NIC[${#NIC[@]} - 1]=rtl8139,netdev=u1,id=n1
+	OUT=$T/link.log
+	: >"$OUT"
+	timeout -k 5 "$GUEST_TIMEOUT" "$BIN/hermit-qemu" --timeout $((GUEST_TIMEOUT - 10)) \
+		--qemu -qmp --qemu "unix:$T/qmp.sock,server=on,wait=off" "${NIC[@]}" \
+		"$T/net_echo" 9975 >"$OUT" 2>&1 </dev/null &
+	GPID=$!
+	RC=running
+	why=
+	if ! wait_for "net_echo: listening on 9975" 60; then
+		why="the guest did not come up"
+	elif ! set_link "$T/qmp.sock" down || ! wait_for "en0: link down" 20; then
+		why="no 'en0: link down' after set_link down"
+	elif ! set_link "$T/qmp.sock" up || ! wait_for "en0: link up" 20; then
+		why="no 'en0: link up' after set_link up"
+	elif ! r=$(timeout 120 python3 "$ROOT/tests/netclient.py" echo 127.0.0.1 "$P" $((1 << 20)) 2>&1); then
+		why="TCP echo after the link came back: $r"
+	fi
+	stop_guest
+	if [[ -z $why ]]; then
+		pass "$name"
+		echo "    $r"
+	else
+		fail "$name" "$why"
+		show
+	fi
+else
+	fail "$name" "no free port at 127.0.0.1"
+fi
