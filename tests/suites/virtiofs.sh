@@ -29,7 +29,7 @@ start_vfsd() {
 	return 1
 }
 
-# vqemu IMAGE [args]: the guest with the share as tag root.
+# vqemu IMAGE [hermit-qemu options]: the guest with the share as tag root.
 vqemu() {
 	local img=$1
 	shift
@@ -251,6 +251,38 @@ if build big "$ROOT/tests/guest/fs_big.c"; then
 	rm -rf "$T/share"
 else
 	fail "fs_big builds" "hermit-gcc failed"
+fi
+
+# HERMIT_WD at build time: tag root is mounted there; run-time HERMIT_WD wins.
+cat >"$T/wd.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	char cwd[256], buf[64] = "";
+	int fd = open("hostfile.txt", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	buf[n > 0 ? n : 0] = 0;
+	printf("cwd=%s file=%s", getcwd(cwd, sizeof(cwd)), buf);
+	return fd < 0;
+}
+C
+if HERMIT_WD=/data build wd "$T/wd.c"; then
+	rm -rf "$T/share" && mkdir -p "$T/share"
+	echo "hello from the host" >"$T/share/hostfile.txt"
+	start_vfsd || { fail "virtiofsd starts" "no socket"; exit 0; }
+	vqemu "$T/wd"
+	stop_vfsd
+	check "HERMIT_WD=/data at build time: the working directory and tag root there" -- rc_is 0 \
+		-- has "cwd=/data file=hello from the host" -- has "mounted at /data"
+	start_vfsd || { fail "virtiofsd starts" "no socket"; exit 0; }
+	vqemu "$T/wd" -e HERMIT_WD=/srv/app
+	stop_vfsd
+	check "run-time HERMIT_WD overrides the built-in one" -- rc_is 0 \
+		-- has "cwd=/srv/app file=hello from the host"
+else
+	fail "HERMIT_WD=/data hermit-gcc" "hermit-gcc failed"
 fi
 
 # virtiofsd killed mid-run: EIO, not a hang.
