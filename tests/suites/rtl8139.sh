@@ -23,20 +23,23 @@ GPID=
 stop_guest() { [[ -n $GPID ]] && kill "$GPID" 2>/dev/null; [[ -n $GPID ]] && wait "$GPID" 2>/dev/null; GPID=; }
 trap 'stop_guest; rm -rf "$T"' EXIT
 
-# free_port: a port nobody uses at 127.0.0.1, for TCP and for UDP.
+# free_port: a port below the kernel's ephemeral range that no socket at
+# all (TCP or UDP, any state) uses.
 free_port() {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	((lo > 21000)) || lo=30000
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltun "sport = :$p" | grep -q . || { echo "$p"; return; }
+		p=$((20000 + RANDOM % (lo - 20000)))
+		ss -Htuan "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 	return 1
 }
 
-# nic [hostfwd options]: QEMU arguments for an RTL8139 on restricted user
-# networking.
+# nic [hostfwd options] [device options]: QEMU arguments for an RTL8139 on
+# restricted user networking.
 nic() {
-	NIC=(--qemu -netdev --qemu "user,id=u1,restrict=on$1" --qemu -device --qemu rtl8139,netdev=u1)
+	NIC=(--qemu -netdev --qemu "user,id=u1,restrict=on$1" --qemu -device --qemu "rtl8139,netdev=u1${2:-}")
 }
 
 if ! build hello "$SRC/hello.c" --features=default,tcp,rtl8139; then
@@ -61,6 +64,35 @@ wait_for() {
 		has "$1" && return 0
 		kill -0 "$GPID" 2>/dev/null || { has "$1"; return; }
 		sleep 0.2
+	done
+	return 1
+}
+
+# start_echo LOG CPUS UDP DEVOPTS [QEMU args...] -- [net_echo args]: net_echo
+# in the background (GPID) with its output in LOG (OUT), forwarding
+# 127.0.0.1:P to its port 9975 (TCP, and UDP when UDP is "udp"). Another
+# program may take the port between free_port and QEMU's bind: then it
+# tries another. 0 once net_echo listens.
+start_echo() {
+	local log=$1 cpus=$2 udp=$3 dev=$4 fwd qargs=()
+	shift 4
+	while (($#)) && [[ $1 != -- ]]; do qargs+=("$1"); shift; done
+	(($#)) && shift
+	for _ in 1 2 3 4 5; do
+		P=$(free_port) || return 1
+		fwd=",hostfwd=tcp:127.0.0.1:$P-:9975"
+		[[ $udp == udp ]] && fwd+=",hostfwd=udp:127.0.0.1:$P-:9975"
+		nic "$fwd" "$dev"
+		OUT=$log
+		: >"$OUT"
+		timeout -k 5 "$GUEST_TIMEOUT" "$BIN/hermit-qemu" -c "$cpus" \
+			--timeout $((GUEST_TIMEOUT - 10)) "${NIC[@]}" "${qargs[@]}" \
+			"$T/net_echo" 9975 "$@" >"$OUT" 2>&1 </dev/null &
+		GPID=$!
+		RC=running
+		wait_for "net_echo: listening on 9975" 60 && return 0
+		stop_guest
+		has "Could not set up host forwarding rule" || return 1
 	done
 	return 1
 }
@@ -110,21 +142,11 @@ PY
 
 for cpus in 1 2; do
 	name="rtl8139 on $cpus CPU(s)"
-	if ! P=$(free_port); then
-		fail "$name" "no free port at 127.0.0.1"
-		continue
-	fi
-	nic ",hostfwd=tcp:127.0.0.1:$P-:9975,hostfwd=udp:127.0.0.1:$P-:9975"
-	OUT=$T/echo.$cpus.log
 	PCAP=$T/echo.$cpus.pcap
-	: >"$OUT"
 	# 101 connections (the echo, then 100 at once) and net_echo exits.
-	timeout -k 5 "$GUEST_TIMEOUT" "$BIN/hermit-qemu" -c "$cpus" --timeout $((GUEST_TIMEOUT - 10)) \
-		"${NIC[@]}" --qemu -object --qemu "filter-dump,id=f1,netdev=u1,file=$PCAP" \
-		"$T/net_echo" 9975 101 >"$OUT" 2>&1 </dev/null &
-	GPID=$!
-	RC=running
-	if ! wait_for "net_echo: listening on 9975" 60 || ! wait_for "(DHCP)" 30; then
+	if ! start_echo "$T/echo.$cpus.log" "$cpus" udp "" \
+		--qemu -object --qemu "filter-dump,id=f1,netdev=u1,file=$PCAP" -- 101 ||
+		! wait_for "(DHCP)" 30; then
 		stop_guest
 		fail "$name" "the guest did not come up"
 		show
@@ -190,34 +212,21 @@ PY
 }
 
 name="rtl8139 link down and up"
-if P=$(free_port); then
-	nic ",hostfwd=tcp:127.0.0.1:$P-:9975"
-	NIC[${#NIC[@]} - 1]=rtl8139,netdev=u1,id=n1
-	OUT=$T/link.log
-	: >"$OUT"
-	timeout -k 5 "$GUEST_TIMEOUT" "$BIN/hermit-qemu" --timeout $((GUEST_TIMEOUT - 10)) \
-		--qemu -qmp --qemu "unix:$T/qmp.sock,server=on,wait=off" "${NIC[@]}" \
-		"$T/net_echo" 9975 >"$OUT" 2>&1 </dev/null &
-	GPID=$!
-	RC=running
-	why=
-	if ! wait_for "net_echo: listening on 9975" 60; then
-		why="the guest did not come up"
-	elif ! set_link "$T/qmp.sock" down || ! wait_for "en0: link down" 20; then
-		why="no 'en0: link down' after set_link down"
-	elif ! set_link "$T/qmp.sock" up || ! wait_for "en0: link up" 20; then
-		why="no 'en0: link up' after set_link up"
-	elif ! r=$(timeout 120 python3 "$ROOT/tests/netclient.py" echo 127.0.0.1 "$P" $((1 << 20)) 2>&1); then
-		why="TCP echo after the link came back: $r"
-	fi
-	stop_guest
-	if [[ -z $why ]]; then
-		pass "$name"
-		echo "    $r"
-	else
-		fail "$name" "$why"
-		show
-	fi
+why=
+if ! start_echo "$T/link.log" 1 tcp ",id=n1" --qemu -qmp --qemu "unix:$T/qmp.sock,server=on,wait=off"; then
+	why="the guest did not come up"
+elif ! set_link "$T/qmp.sock" down || ! wait_for "en0: link down" 20; then
+	why="no 'en0: link down' after set_link down"
+elif ! set_link "$T/qmp.sock" up || ! wait_for "en0: link up" 20; then
+	why="no 'en0: link up' after set_link up"
+elif ! r=$(timeout 120 python3 "$ROOT/tests/netclient.py" echo 127.0.0.1 "$P" $((1 << 20)) 2>&1); then
+	why="TCP echo after the link came back: $r"
+fi
+stop_guest
+if [[ -z $why ]]; then
+	pass "$name"
+	echo "    $r"
 else
-	fail "$name" "no free port at 127.0.0.1"
+	fail "$name" "$why"
+	show
 fi
