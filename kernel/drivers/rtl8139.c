@@ -101,7 +101,6 @@
 
 struct rtl {
 	struct netdev nd;
-	struct pci_dev *pci;
 	uint16_t io;
 	uint8_t *ring; /* physical = virtual, below 4 GiB */
 	uint32_t cur;  /* where the next frame's header is in the ring */
@@ -359,7 +358,6 @@ static int rtl_probe(struct pci_dev *pci)
 		return -ENODEV;
 	if (!(r = kzalloc(sizeof(*r))))
 		return -ENOMEM;
-	r->pci = pci;
 	r->io = (uint16_t)pci->bar[0].addr;
 	pci_enable(pci);
 	if ((err = chip_reset(r)) || (err = dma_alloc(r)))
