@@ -13,7 +13,7 @@
 #        variant.sh notes      one line per accepted feature not yet implemented
 # An unknown feature is an error (exit 2) with a message naming it.
 known="smp pci acpi fsgsbase vga tcp dhcpv4 rtl8139 virtio-fs"
-implemented="smp pci acpi vga fsgsbase virtio-fs tcp dhcpv4"
+implemented="smp pci acpi vga fsgsbase virtio-fs tcp dhcpv4 rtl8139"
 defaults="smp pci acpi virtio-fs"
 
 level=$(printf '%s' "${HERMIT_LOG_LEVEL_FILTER:-info}" | tr 'A-Z' 'a-z')

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "uhyve.h"
 
@@ -17,6 +19,7 @@ _Static_assert(sizeof(struct boot_info) <= LAYOUT_ARGV0 - LAYOUT_BOOT_INFO,
 _Static_assert(LAYOUT_PD + 4096 * ((GUEST_MEM_MAX + (1ull << 30) - 1) >> 30) <= LAYOUT_BOOT_INFO,
 	       "page directories overlap boot_info");
 _Static_assert(LAYOUT_END(CPUS_MAX) <= HERMIT_IMAGE_BASE, "uhyve's area overlaps the image");
+_Static_assert(GUEST_MEM_MAX <= PCI_MMIO_BASE, "guest RAM overlaps the PCI BARs");
 _Static_assert(LAYOUT_STACK_TOP % 16 == 0 && LAYOUT_AP_STACK % 16 == 0,
 	       "vCPU stacks must be 16-byte aligned");
 
@@ -29,8 +32,12 @@ struct boot {
 	struct vm vm;
 	struct boot_info bi;
 	char *cmdline;
-	const char *errwhat; /* what err is about (the image path), or NULL */
+	const char *errwhat;  /* what err is about (the image path), or NULL */
+	const char *errwhat2; /* and its argument (--tap NAME), or NULL */
 	char err[ERRLEN];
+	struct pci_bus pci;
+	int tap_fd;
+	struct vnet *net; /* --tap: the guest's NIC */
 };
 
 static uint64_t realtime_ns(void)
@@ -112,6 +119,59 @@ static int boot_vm(struct boot *b)
 	return 0;
 }
 
+/* Open --tap's device (before the VM: a bad name fails fast). */
+static int boot_tap(struct boot *b)
+{
+	int status;
+
+	b->tap_fd = tap_open(b->o->tap, &status, b->err);
+	if (b->tap_fd < 0) {
+		b->errwhat = "--tap";
+		b->errwhat2 = b->o->tap;
+		return status;
+	}
+	return 0;
+}
+
+/* The PCI bus, with the NIC at 00:01.0 when --tap is given. */
+static int boot_devices(struct boot *b)
+{
+	uint8_t mac[6] = {0x02, 0x48, 0x43};
+
+	pci_bus_init(&b->pci);
+	if (!b->o->tap)
+		return 0;
+	if (b->o->mac_set)
+		memcpy(mac, b->o->mac, 6);
+	else if (getrandom(mac + 3, 3, 0) != 3)
+		mac[5] = (uint8_t)getpid();
+	b->net = malloc(sizeof(*b->net));
+	if (!b->net) {
+		snprintf(b->err, ERRLEN, "out of memory for the NIC");
+		return UHYVE_EXIT_NOKVM;
+	}
+	if (vnet_init(b->net, &b->g, b->vm.fd, b->tap_fd, mac, b->err) < 0) {
+		free(b->net);
+		b->net = NULL;
+		return UHYVE_EXIT_NOKVM;
+	}
+	b->tap_fd = -1; /* the NIC's now */
+	pci_attach(&b->pci, 1, &b->net->fn);
+	return 0;
+}
+
+/* The -v line of the NIC. */
+static void boot_report_net(const struct vnet *n)
+{
+	fprintf(stderr,
+		"uhyve: virtio-net %02x:%02x:%02x:%02x:%02x:%02x: received %llu frames (%llu "
+		"dropped), sent %llu (%llu refused by the tap), %llu interrupts\n",
+		n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
+		(unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
+		(unsigned long long)n->tx_frames, (unsigned long long)n->tx_errors,
+		(unsigned long long)n->irqs);
+}
+
 static void boot_report_load(const struct boot *b, double ms)
 {
 	fprintf(stderr,
@@ -129,7 +189,7 @@ static void boot_report_load(const struct boot *b, double ms)
 /* Boot the image of o and run it to its end; returns the exit status. */
 static int boot(const struct options *o, double t0)
 {
-	struct boot b = {.o = o, .vm = {.kvm = -1, .fd = -1}};
+	struct boot b = {.o = o, .vm = {.kvm = -1, .fd = -1}, .tap_fd = -1};
 	struct hc_env env;
 	struct hfs fs;
 	double ms;
@@ -140,9 +200,15 @@ static int boot(const struct options *o, double t0)
 		if (hfs_add(&fs, o->mounts[i].host, b.err) < 0)
 			status = UHYVE_EXIT_USAGE;
 
+	if (!status && o->tap)
+		status = boot_tap(&b);
 	if (!status)
 		status = boot_vm(&b);
-	if (status && b.errwhat) {
+	if (!status)
+		status = boot_devices(&b);
+	if (status && b.errwhat2) {
+		fprintf(stderr, "uhyve: %s %s: %s\n", b.errwhat, b.errwhat2, b.err);
+	} else if (status && b.errwhat) {
 		fprintf(stderr, "uhyve: %s: %s\n", b.errwhat, b.err);
 	} else if (status) {
 		fprintf(stderr, "uhyve: %s\n", b.err);
@@ -150,6 +216,8 @@ static int boot(const struct options *o, double t0)
 		if (o->verbose)
 			boot_report_load(&b, now_ms() - t0);
 		env = (struct hc_env){.g = &b.g,
+				      .pci = &b.pci,
+				      .net = b.net,
 				      .fs = o->mountc ? &fs : NULL,
 				      .cmdline = b.cmdline,
 				      .in_fd = 0,
@@ -159,9 +227,16 @@ static int boot(const struct options *o, double t0)
 		if (o->verbose) {
 			fprintf(stderr, "uhyve: boot to exit: %.2f ms\n", ms);
 			run_print_stats(&b.vm);
+			if (b.net)
+				boot_report_net(b.net);
 			fprintf(stderr, "uhyve: exit status %d\n", status);
 		}
 	}
+	if (b.net)
+		vnet_free(b.net);
+	free(b.net);
+	if (b.tap_fd >= 0)
+		close(b.tap_fd);
 	vm_destroy(&b.vm);
 	hfs_free(&fs);
 	guest_free(&b.g);
@@ -173,7 +248,9 @@ static int boot(const struct options *o, double t0)
 int main(int argc, char **argv)
 {
 	double t0 = now_ms();
-	struct opt_env env = {.memory = getenv("HERMIT_MEMORY"), .cpus = getenv("HERMIT_CPUS")};
+	struct opt_env env = {.memory = getenv("HERMIT_MEMORY"),
+			      .cpus = getenv("HERMIT_CPUS"),
+			      .tap = getenv("HERMIT_TAP")};
 	struct options o;
 	char err[ERRLEN];
 	int status;

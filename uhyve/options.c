@@ -31,6 +31,10 @@ void opt_usage(void)
 	       "                       share the host directory HOST_DIR at the absolute\n"
 	       "                       GUEST_PATH (repeatable, at most 16); nothing outside\n"
 	       "                       HOST_DIR is reachable (no .., no symlinks out)\n"
+	       "      --tap IFNAME     give the guest a virtio-net NIC on the existing tap\n"
+	       "                       device IFNAME; HERMIT_TAP=IFNAME is used when not given\n"
+	       "      --mac MAC        the NIC's MAC address, xx:xx:xx:xx:xx:xx (default: a\n"
+	       "                       random locally administered one, 02:48:43:..)\n"
 	       "  -v, --verbose        report load and boot times, VM exits and the exit code\n"
 	       "                       on stderr\n"
 	       "      --check          run only a probe guest: can this host's KVM run\n"
@@ -41,8 +45,10 @@ void opt_usage(void)
 	       "Exit status: the app's exit code (0-255), or for uhyve's own failures:\n"
 	       "  64  bad command line\n"
 	       "  65  the image cannot be loaded (missing, not ELF, not hermit-c, too big)\n"
-	       "  69  KVM is not usable (no /dev/kvm, a KVM call failed, no memory)\n"
-	       "  70  the guest made a bad hypercall or used an unknown I/O port\n"
+	       "  69  KVM is not usable (no /dev/kvm, a KVM call failed, no memory), or the\n"
+	       "      --tap device cannot be opened\n"
+	       "  70  the guest made a bad hypercall, used an unknown I/O port, or broke the\n"
+	       "      virtio protocol (a malformed virtqueue or descriptor chain)\n"
 	       "  71  the guest died without exiting (triple fault, access outside RAM)\n"
 	       "  72  this host's KVM cannot run the guest (it emulates instructions and\n"
 	       "      fails, e.g. on SSE): use hermit-qemu instead\n");
@@ -133,6 +139,33 @@ int opt_count(const char *s, unsigned *n)
 	}
 	*n = v;
 	return 0;
+}
+
+/* Parse a MAC address xx:xx:xx:xx:xx:xx (hex digits, either case) that is
+ * not a multicast address; 0 or -1. */
+int opt_mac(const char *s, uint8_t *mac)
+{
+	unsigned i, k;
+
+	for (i = 0; i < 6; i++) {
+		unsigned v = 0;
+
+		for (k = 0; k < 2; k++, s++) {
+			unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+				     : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+				     : *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10)
+							      : 16;
+
+			if (d > 15)
+				return -1;
+			v = v * 16 + d;
+		}
+		if (*s != (i < 5 ? ':' : '\0'))
+			return -1;
+		s += i < 5;
+		mac[i] = (uint8_t)v;
+	}
+	return mac[0] & 1 ? -1 : 0;
 }
 
 /* Set o->cpus from N given by `what` (-c or HERMIT_CPUS). */
@@ -275,7 +308,18 @@ static int opt_one(struct options *o, int argc, char **argv, int *i, char *err)
 	else if ((r = opt_value(argc, argv, i, "--mount", "--mount", &val)) != 0)
 		return r < 0 ? (snprintf(err, ERRLEN, "%s: needs HOST_DIR:GUEST_PATH", a), -1)
 			     : opt_mount(o, val, err);
-	else {
+	else if ((r = opt_value(argc, argv, i, "--tap", "--tap", &val)) != 0)
+		return r < 0 ? (snprintf(err, ERRLEN, "%s: needs an interface name", a), -1)
+			     : (o->tap = val, 0);
+	else if ((r = opt_value(argc, argv, i, "--mac", "--mac", &val)) != 0) {
+		if (r < 0 || opt_mac(val, o->mac) < 0) {
+			snprintf(err, ERRLEN,
+				 "--mac '%s': expected a unicast MAC address xx:xx:xx:xx:xx:xx",
+				 r < 0 ? "" : val);
+			return -1;
+		}
+		o->mac_set = true;
+	} else {
 		snprintf(err, ERRLEN, "unknown option '%s' (see uhyve --help)", a);
 		return -1;
 	}
@@ -308,6 +352,8 @@ int opt_parse(struct options *o, int argc, char **argv, const struct opt_env *en
 		return -1;
 	if (!o->cpus)
 		o->cpus = 1;
+	if (!o->tap && env->tap && *env->tap)
+		o->tap = env->tap;
 	if (i < argc) {
 		o->image = argv[i];
 		o->argc = argc - i - 1;

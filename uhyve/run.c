@@ -132,6 +132,7 @@ int run_guest(struct vm *vm, const struct hc_env *env, const struct image *im, b
 	struct sigaction sa = {.sa_handler = run_kick_handler}; /* no SA_RESTART */
 	sigset_t kick, old, run_mask;
 	struct run_thread *t = calloc(vm->ncpus, sizeof(*t));
+	char err[ERRLEN];
 	double t0;
 	unsigned i;
 
@@ -152,6 +153,8 @@ int run_guest(struct vm *vm, const struct hc_env *env, const struct image *im, b
 	r.env = &henv;
 
 	run_start(&r, t, &run_mask);
+	if (env->net && vnet_start(env->net, &r, err) < 0 && run_end(&r, UHYVE_EXIT_NOKVM))
+		fprintf(stderr, "uhyve: %s\n", err);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	t0 = now_ms();
 	pthread_mutex_lock(&r.lock);
@@ -162,6 +165,8 @@ int run_guest(struct vm *vm, const struct hc_env *env, const struct image *im, b
 		if (vm->cpus[i].started)
 			pthread_join(vm->cpus[i].thread, NULL);
 	*ms = now_ms() - t0;
+	if (env->net)
+		vnet_stop(env->net);
 	for (i = 0; i < vm->ncpus; i++)
 		vm->cpus[i].started = false;
 	pthread_cond_destroy(&r.go_cond);

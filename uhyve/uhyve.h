@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * uhyve's internal interface: one header for its modules (options, image,
- * guest memory, kvm, hypercalls, run loop, probe). Each module keeps one
- * prefix: opt_, image_, guest_, vm_, cpuid_, hc_, vcpu_, run_, probe_.
+ * guest memory, kvm, hypercalls, PCI, virtqueues, the NIC, run loop,
+ * probe). Each module keeps one prefix: opt_, image_, guest_, vm_, cpuid_,
+ * hc_, pci_, vq_ (and iov_), vnet_, tap_, vcpu_, run_, probe_.
  *
  * Errors: functions that can fail on bad input return -1 and write a
  * message (without the "uhyve: " prefix) into a caller's char[ERRLEN].
@@ -16,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <hermit/boot_info.h>
 #include <hermit/hypercall.h>
@@ -79,12 +81,16 @@ struct options {
 	struct opt_mount {
 		char *host, *guest; /* malloc'd */
 	} *mounts;
+	const char *tap; /* --tap IFNAME: the guest's NIC; NULL: none */
+	bool mac_set;	 /* --mac given; otherwise a random local MAC */
+	uint8_t mac[6];
 };
 
 /* The environment variables that stand in for options not given. */
 struct opt_env {
 	const char *memory; /* HERMIT_MEMORY */
 	const char *cpus;   /* HERMIT_CPUS */
+	const char *tap;    /* HERMIT_TAP */
 };
 
 int opt_mount(struct options *o, const char *arg, char *err);
@@ -92,6 +98,7 @@ int opt_parse(struct options *o, int argc, char **argv, const struct opt_env *en
 void opt_free(struct options *o);
 int opt_size(const char *s, uint64_t *bytes);
 int opt_count(const char *s, unsigned *n);
+int opt_mac(const char *s, uint8_t *mac);
 size_t opt_quote(char *dst, const char *src);
 char *opt_cmdline(const struct options *o);
 void opt_usage(void);
@@ -125,6 +132,129 @@ int image_check(struct image *im, const uint8_t *data, size_t size, char *err);
 uint64_t image_needs(const struct image *im);
 int image_load(const struct image *im, struct guest *g, struct boot_info *bi, char *err);
 const char *image_symbol(const struct image *im, uint64_t addr, uint64_t *off);
+
+/* ---- virtq.c: split virtqueues, the device's side ---- */
+#define VQ_SIZE_MAX 256 /* entries; a chain longer than its queue is a loop */
+
+struct vq {
+	const char *name;	    /* "transmit queue", for messages */
+	uint16_t size;		    /* entries, a power of two */
+	uint64_t desc, avail, used; /* guest-physical */
+	bool event_idx;		    /* VIRTIO_F_EVENT_IDX negotiated */
+	uint16_t last_avail;	    /* the next available entry to take */
+	uint16_t used_idx;	    /* the next used entry to fill */
+	uint16_t signalled;	    /* used_idx when vq_need_signal last looked */
+};
+
+/* A descriptor chain: nout device-readable buffers, then nin writable. */
+struct vq_chain {
+	uint16_t head;
+	unsigned nout, nin;
+	uint64_t out_len, in_len;
+	struct iovec iov[VQ_SIZE_MAX];
+};
+
+int vq_check(const struct vq *q, const struct guest *g, char *err);
+int vq_pop(struct vq *q, const struct guest *g, struct vq_chain *c, char *err);
+int vq_push(struct vq *q, const struct guest *g, uint16_t head, uint32_t len, char *err);
+bool vq_need_signal(struct vq *q, const struct guest *g);
+size_t iov_copy_to(const struct iovec *iov, unsigned n, const void *src, size_t len);
+size_t iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t len);
+
+/* ---- pci.c: one PCI bus (bus 0) behind ports 0xcf8/0xcfc ---- */
+#define PCI_SLOTS	32
+#define PCI_BARS	6
+#define PCI_CONFIG_PORT 0xcf8
+#define PCI_DATA_PORT	0xcfc
+#define PCI_MMIO_BASE	0xfe000000ull /* BARs: above RAM (GUEST_MEM_MAX), below the IOAPIC */
+#define PCI_MMIO_END	0xfec00000ull
+
+struct pci_func;
+
+/* A device behind one function. bar_access is called without the bus
+ * lock for an access of len (1-8) bytes at offset off of a memory BAR;
+ * 0, or -1 with err set (the guest broke the device's protocol).
+ * cfg_written is called with the bus lock held after the guest changed
+ * configuration space [off, off+len). */
+struct pci_ops {
+	int (*bar_access)(struct pci_func *f, int bar, uint64_t off, uint8_t *data, unsigned len,
+			  bool write, char *err);
+	void (*cfg_written)(struct pci_func *f, unsigned off, unsigned len);
+};
+
+struct pci_func {
+	unsigned cap_end;	     /* where the next capability goes */
+	uint8_t cfg[256];	     /* type 0 header and capabilities */
+	uint8_t wmask[256];	     /* bits the guest may change */
+	uint32_t bar_size[PCI_BARS]; /* memory BARs, powers of two; 0: none */
+	const struct pci_ops *ops;
+	void *priv;
+};
+
+struct pci_bus {
+	pthread_mutex_t lock;
+	uint32_t addr; /* the 0xcf8 latch */
+	struct pci_func *slot[PCI_SLOTS];
+};
+
+void pci_bus_init(struct pci_bus *b);
+void pci_func_init(struct pci_func *f, uint16_t vendor, uint16_t device, uint32_t class_rev);
+void pci_set_bar(struct pci_func *f, int bar, uint32_t addr, uint32_t size);
+unsigned pci_add_cap(struct pci_func *f, const void *cap, unsigned len);
+void pci_attach(struct pci_bus *b, unsigned slot, struct pci_func *f);
+bool pci_io(struct pci_bus *b, uint16_t port, bool write, unsigned size, uint8_t *data);
+int pci_mmio(struct pci_bus *b, uint64_t gpa, bool write, unsigned len, uint8_t *data, char *err);
+
+/* ---- tap.c: the host's tap device ---- */
+int tap_open(const char *ifname, int *status, char *err);
+
+/* ---- vnet.c: a virtio-net device (modern virtio-pci) on a tap device ---- */
+#define VNET_QUEUES    2  /* 0 receives, 1 transmits */
+#define VNET_MSIX      3  /* entries: configuration, then one per queue */
+#define VNET_HDR       12 /* struct virtio_net_hdr with num_buffers */
+#define VNET_FRAME_MAX 65536
+#define VNET_BAR_SIZE  0x2000
+
+struct run;
+
+struct vnet {
+	pthread_mutex_t lock; /* everything below, against vCPUs and the receive thread */
+	struct pci_func fn;
+	const struct guest *g;
+	int vm_fd, tap_fd, wake_fd; /* wake_fd: an eventfd, "look at the queues" */
+	uint8_t mac[6];
+	/* the transport (common configuration) */
+	uint32_t dfselect, gfselect;
+	uint64_t features; /* the driver's */
+	uint16_t msix_config, qsel;
+	uint8_t status, isr;
+	struct vnet_queue {
+		struct vq vq;
+		uint16_t msix;
+		bool enabled;
+	} q[VNET_QUEUES];
+	/* MSI-X: the table and pending bits (BAR 0), enable and mask bits
+	 * (configuration space, cached by cfg_written) */
+	uint32_t msix_table[VNET_MSIX][4];
+	uint32_t msix_pending;
+	bool msix_on, msix_masked;
+	unsigned msix_cap;
+	/* receiving: one frame waits here when the guest has no buffer */
+	struct run *run;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	size_t frame_len; /* 0: none waiting */
+	uint8_t frame[VNET_HDR + VNET_FRAME_MAX];
+	struct vq_chain chain; /* the receive thread's */
+	uint64_t rx_frames, rx_dropped, tx_frames, tx_errors, irqs;
+};
+
+int vnet_init(struct vnet *n, const struct guest *g, int vm_fd, int tap_fd, const uint8_t *mac,
+	      char *err);
+int vnet_start(struct vnet *n, struct run *r, char *err);
+void vnet_stop(struct vnet *n);
+void vnet_free(struct vnet *n);
 
 /* ---- kvm.c: the VM and its vCPUs ---- */
 struct kvm_run;
@@ -207,9 +337,13 @@ int64_t hfs_getdents(struct hfs *fs, int32_t h, void *buf, uint64_t len);
 int64_t hfs_ftruncate(struct hfs *fs, int32_t h, uint64_t len);
 
 /* ---- hypercall.c: the calls of <hermit/hypercall.h> ---- */
+struct vnet;
+
 struct hc_env {
 	struct guest *g;
-	struct hfs *fs; /* the host directories; NULL: none */
+	struct pci_bus *pci; /* ports 0xcf8-0xcff and the BARs; NULL: none */
+	struct vnet *net;    /* --tap's NIC, NULL: none */
+	struct hfs *fs;	     /* the host directories; NULL: none */
 	const char *cmdline;
 	int in_fd;	    /* where guest fd 0 reads from */
 	int out_fd, err_fd; /* where guest fd 1 and 2 go */

@@ -8,7 +8,7 @@
 UHYVE_SRC := $(ROOT)/uhyve
 UHYVE_OUT := $(BUILD)/uhyve
 UHYVE_CFLAGS := $(HOSTCFLAGS) -pthread -MMD -MP -I$(UHYVE_SRC)
-UHYVE_MODS := options guest image kvm cpuid hypercall hostfs vcpu run probe
+UHYVE_MODS := options guest image kvm cpuid hypercall hostfs pci virtq vnet tap vcpu run probe
 UHYVE_OBJS := $(UHYVE_MODS:%=$(UHYVE_OUT)/%.o) $(UHYVE_OUT)/probe-guest.o
 
 all: $(BIN)/uhyve $(BIN)/hermit-run
@@ -31,7 +31,7 @@ $(UHYVE_OUT)/probe-guest.o: $(UHYVE_SRC)/probe.S
 
 # ---- tests: host unit tests and freestanding test images ----
 UHYVE_TOUT := $(UHYVE_OUT)/test
-UHYVE_TESTS := test_options test_image test_hypercall test_cpuid test_hostfs
+UHYVE_TESTS := test_options test_image test_hypercall test_cpuid test_hostfs test_virtq test_vnet
 UHYVE_TEST_BINS := $(UHYVE_TESTS:%=$(UHYVE_TOUT)/%)
 UHYVE_IMAGES := $(UHYVE_TOUT)/testimage $(UHYVE_TOUT)/testimage-big $(UHYVE_TOUT)/testimage-abi2
 UHYVE_GUEST_CFLAGS := -O2 -std=gnu11 -Wall -Wextra -Werror -I$(ROOT)/include \
@@ -62,6 +62,10 @@ $(UHYVE_TOUT)/test_hypercall: $(UHYVE_TOUT)/test_hypercall.o $(UHYVE_TOUT)/san/h
 $(UHYVE_TOUT)/test_hostfs: $(UHYVE_TOUT)/test_hostfs.o $(UHYVE_TOUT)/san/hostfs.o \
 	$(UHYVE_TOUT)/san/hypercall.o $(UHYVE_TOUT)/san/guest.o $(UHYVE_TOUT)/san/options.o
 $(UHYVE_TOUT)/test_cpuid: $(UHYVE_TOUT)/test_cpuid.o $(UHYVE_TOUT)/san/cpuid.o
+$(UHYVE_TOUT)/test_virtq: $(UHYVE_TOUT)/test_virtq.o $(UHYVE_TOUT)/san/virtq.o \
+	$(UHYVE_TOUT)/san/guest.o
+$(UHYVE_TOUT)/test_vnet: $(UHYVE_TOUT)/test_vnet.o $(UHYVE_TOUT)/san/vnet.o \
+	$(UHYVE_TOUT)/san/pci.o $(UHYVE_TOUT)/san/virtq.o $(UHYVE_TOUT)/san/guest.o
 $(UHYVE_TEST_BINS):
 	$(HOSTCC) $(HOSTCFLAGS) -pthread $(UHYVE_SAN) -o $@ $^
 

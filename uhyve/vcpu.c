@@ -74,6 +74,45 @@ static void vcpu_where(const struct vcpu *c, const struct image *im, char *out, 
 		snprintf(out, outlen, "rip 0x%llx", (unsigned long long)r.rip);
 }
 
+static void vcpu_crash(struct run *r, struct vcpu *c);
+
+/* PCI configuration ports: true if the exit was one (string I/O too). */
+static bool vcpu_pci_io(struct pci_bus *pci, struct kvm_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool write = run->io.direction == KVM_EXIT_IO_OUT;
+	unsigned i;
+
+	for (i = 0; i < run->io.count; i++)
+		if (!pci_io(pci, run->io.port, write, run->io.size, data + i * run->io.size))
+			return false;
+	return true;
+}
+
+/* An MMIO exit: a device's BAR, or an access outside guest memory. */
+static void vcpu_mmio(struct run *r, struct vcpu *c)
+{
+	struct kvm_run *run = c->run;
+	char err[ERRLEN], where[160];
+	int k = 0;
+
+	if (atomic_load(&r->stop))
+		return;
+	if (r->env->pci)
+		k = pci_mmio(r->env->pci, run->mmio.phys_addr, run->mmio.is_write, run->mmio.len,
+			     run->mmio.data, err);
+	if (k > 0)
+		return;
+	if (k == 0) {
+		vcpu_crash(r, c);
+		return;
+	}
+	if (!run_end(r, UHYVE_EXIT_HYPERCALL))
+		return;
+	vcpu_where(c, r->im, where, sizeof(where));
+	fprintf(stderr, "uhyve: %s (vCPU %u, %s)\n", err, c->id, where);
+}
+
 /* An I/O exit: a hypercall, or a port nobody serves. Ends the guest
  * (through run_end) or lets the vCPU go on. */
 static void vcpu_io(struct run *r, struct vcpu *c)
@@ -86,6 +125,8 @@ static void vcpu_io(struct run *r, struct vcpu *c)
 
 	if (atomic_load(&r->stop))
 		return; /* another vCPU has ended the guest: serve nothing more */
+	if (r->env->pci && vcpu_pci_io(r->env->pci, run))
+		return;
 	if (port >= UHYVE_PORT_BASE && call < HC_PORTS && run->io.direction == KVM_EXIT_IO_OUT &&
 	    run->io.size == 4 && run->io.count == 1) {
 		memcpy(&arg, (uint8_t *)run + run->io.data_offset, 4);
@@ -194,6 +235,8 @@ void vcpu_loop(struct run *r, struct vcpu *c)
 		c->st.exits[reason < 64 ? reason : 63]++;
 		if (reason == KVM_EXIT_IO)
 			vcpu_io(r, c);
+		else if (reason == KVM_EXIT_MMIO)
+			vcpu_mmio(r, c);
 		else if (reason == KVM_EXIT_INTERNAL_ERROR)
 			vcpu_internal_error(r, c);
 		else if (reason != KVM_EXIT_INTR)

@@ -31,9 +31,11 @@
 #include "uhyve.h"
 
 #define CMDLINE_MAX 4096
-#ifndef HERMIT_WD_DEFAULT
-#define HERMIT_WD_DEFAULT "/root"
-#endif
+
+/* The working directory when the environment names none: hermit-gcc links
+ * a strong definition into the image when HERMIT_WD is set at build time
+ * (DESIGN.md D5); run-time HERMIT_WD overrides it. */
+__attribute__((weak)) const char hermit_wd_default[] = "/root";
 
 static struct boot_info bootinfo;
 static char cmdline_buf[CMDLINE_MAX], argv0_buf[256];
@@ -112,11 +114,13 @@ static void fs_init(const struct cmdline *cl)
 
 	const char *mounts = cmdline_getenv(cl, "HERMIT_MOUNTS");
 
-	vfs_init(wd ? wd : HERMIT_WD_DEFAULT, host ? host : "hermit");
+	if (!wd)
+		wd = hermit_wd_default;
+	vfs_init(wd, host ? host : "hermit");
 	if (mounts)
 		hostfs_init(mounts);
 #ifdef HERMIT_FEATURE_VIRTIO_FS
-	virtio_fs_mount_all(wd ? wd : HERMIT_WD_DEFAULT);
+	virtio_fs_mount_all(wd);
 #endif
 }
 

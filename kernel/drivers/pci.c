@@ -3,9 +3,10 @@
  * PCI: configuration space, enumeration of every bus, device and function,
  * BARs, MSI-X and INTx, and the driver registry (kernel/include/pci.h).
  *
- * The firmware (SeaBIOS under QEMU) has assigned the BARs and the interrupt
- * lines by the time the kernel runs; this code sizes and maps what it finds
- * and does not reassign anything.
+ * The firmware (SeaBIOS under QEMU) or uhyve (its devices' BARs lie between
+ * guest RAM and the IOAPIC) has assigned the BARs and the interrupt lines
+ * by the time the kernel runs; this code sizes and maps what it finds and
+ * does not reassign anything.
  */
 #include <errno.h>
 #include <hermit/portio.h>
@@ -348,10 +349,15 @@ static void add_function(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t vendor)
 }
 
 /* Every bus, device and function: a brute-force scan finds devices behind
- * bridges without following the bridges' bus numbers. */
+ * bridges without following the bridges' bus numbers. uhyve has bus 0
+ * only (absent devices read all ones), and each port access there is a
+ * VM exit, so its scan stops after bus 0. */
 static void scan(void)
 {
 	unsigned first = ecam ? ecam_bus_start : 0, last = ecam ? ecam_bus_end : 255;
+
+	if (uhyve_present())
+		last = 0;
 
 	for (unsigned bus = first; bus <= last; bus++) {
 		for (uint8_t dev = 0; dev < 32; dev++) {
@@ -569,8 +575,6 @@ void pci_init(void)
 {
 	int n = 0;
 
-	if (uhyve_present())
-		return;
 	config_init();
 	scan();
 	for (struct pci_dev *d = devices; d; d = d->next)

@@ -13,7 +13,9 @@
  *
  * Paths are walked with LOOKUP from FUSE_ROOT_ID component by component;
  * each looked-up node is forgotten once the operation (or the open file)
- * is done with it. Symbolic links are not followed inside the mount.
+ * is done with it. Symbolic links are followed here, in the guest (the
+ * server resolves nothing), and only inside the mount: an absolute target
+ * or one that climbs above the mount's root gives EACCES, as on uhyve.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,13 +38,16 @@
 #define FUSE_ROOT_ID	 1
 #define FUSE_KERNEL_VER	 7
 #define FUSE_KERNEL_MINOR 31
+#define SYMLOOP_MAX	 40
+#define FUSE_SUPER_MAGIC 0x65735546
+#define FUSE_FSYNC_FDATASYNC 1u
 
 enum {
 	FUSE_LOOKUP = 1, FUSE_FORGET = 2, FUSE_GETATTR = 3, FUSE_SETATTR = 4,
 	FUSE_READLINK = 5, FUSE_SYMLINK = 6, FUSE_MKDIR = 9, FUSE_UNLINK = 10,
 	FUSE_RMDIR = 11, FUSE_RENAME = 12, FUSE_OPEN = 14, FUSE_READ = 15,
 	FUSE_WRITE = 16, FUSE_STATFS = 17, FUSE_RELEASE = 18, FUSE_FSYNC = 20,
-	FUSE_FLUSH = 25, FUSE_INIT = 26, FUSE_OPENDIR = 27, FUSE_READDIR = 28,
+	FUSE_FSYNCDIR = 30, FUSE_FLUSH = 25, FUSE_INIT = 26, FUSE_OPENDIR = 27, FUSE_READDIR = 28,
 	FUSE_RELEASEDIR = 29, FUSE_CREATE = 35,
 };
 
@@ -386,34 +391,130 @@ static long lookup(struct vfs_dev *d, uint64_t parent, const char *name, size_t 
 	return 0;
 }
 
+/* rel (len bytes) with the link at [at, end) replaced by target, made
+ * lexical again (no ".", ".." applied) into out (VFS_PATH_MAX bytes); a
+ * target that leaves the mount (absolute, or ".." above its root) is
+ * refused with EACCES, as uhyve's host directories refuse it. */
+static long splice_link(const char *rel, size_t len, size_t at, size_t end, const char *target,
+			size_t tlen, char *out)
+{
+	size_t o = 0, srcs = 3;
+	const char *src[3] = {rel, target, rel + end};
+	size_t lens[3] = {at, tlen, len - end};
+
+	if (tlen && target[0] == '/')
+		return -EACCES;
+	for (size_t s = 0; s < srcs; s++) {
+		for (size_t i = 0; i < lens[s];) {
+			size_t j = i;
+
+			while (j < lens[s] && src[s][j] != '/')
+				j++;
+			if (j - i == 2 && src[s][i] == '.' && src[s][i + 1] == '.') {
+				if (!o)
+					return -EACCES;
+				while (o && out[o - 1] != '/')
+					o--;
+				if (o)
+					o--;
+			} else if (j > i && !(j - i == 1 && src[s][i] == '.')) {
+				if (o + !!o + (j - i) >= VFS_PATH_MAX)
+					return -ENAMETOOLONG;
+				if (o)
+					out[o++] = '/';
+				kmemcpy(out + o, src[s] + i, j - i);
+				o += j - i;
+			}
+			i = j + 1;
+		}
+	}
+	out[o] = 0;
+	return (long)o;
+}
+
+/* Replace the link `node` at [at, end) of *rel (*n bytes) by its target:
+ * *rel becomes *own (allocated on first use: the path, then room for the
+ * next splice). */
+static long follow_link(struct vfs_dev *d, uint64_t node, const char **rel, size_t *n,
+			size_t at, size_t end, char **own, int links)
+{
+	long t;
+
+	if (links > SYMLOOP_MAX)
+		return -ELOOP;
+	if (!*own && !(*own = kmalloc(2 * VFS_PATH_MAX)))
+		return -ENOMEM;
+	if ((t = fuse_call(d, FUSE_READLINK, node, 0, NULL, NULL, VFS_PATH_MAX - 1)) < 0)
+		return t;
+	t = splice_link(*rel, *n, at, end, reply(d), (size_t)t, *own + VFS_PATH_MAX);
+	if (t < 0)
+		return t;
+	kmemcpy(*own, *own + VFS_PATH_MAX, (size_t)t + 1);
+	*rel = *own;
+	*n = (size_t)t;
+	return 0;
+}
+
 /* Walk the first `n` bytes of rel; *node gets a looked-up node (the root
- * for ""), to be forgotten by the caller; e its entry (attributes). */
-static long walk(struct vfs_dev *d, const char *rel, size_t n, uint64_t *node,
+ * for ""), to be forgotten by the caller; e its entry (attributes).
+ * Symbolic links on the way are followed (the last one only if follow),
+ * inside the mount: each is read and spliced in, and the walk starts
+ * again from the root (at most SYMLOOP_MAX of them: ELOOP). */
+static long walk(struct vfs_dev *d, const char *rel, size_t n, bool follow, uint64_t *node,
 		 struct fuse_entry_out *e)
 {
 	uint64_t cur = FUSE_ROOT_ID;
+	char *own = NULL;
+	int links = 0;
 	size_t i = 0;
+	long r = 0;
 
 	kmemset(e, 0, sizeof(*e));
 	while (i < n) {
 		size_t j = i;
-		long r;
 
 		while (j < n && rel[j] != '/')
 			j++;
 		r = lookup(d, cur, rel + i, j - i, e);
 		forget(d, cur);
 		if (r < 0)
-			return r;
+			goto out;
 		cur = e->nodeid;
+		if (S_ISLNK(e->attr.mode) && (j < n || follow)) {
+			r = follow_link(d, cur, &rel, &n, i, j, &own, ++links);
+			forget(d, cur);
+			if (r < 0)
+				goto out;
+			cur = FUSE_ROOT_ID;
+			i = 0;
+			kmemset(e, 0, sizeof(*e));
+			continue;
+		}
 		if (j < n && !S_ISDIR(e->attr.mode)) {
 			forget(d, cur);
-			return S_ISLNK(e->attr.mode) ? -ELOOP : -ENOTDIR;
+			r = -ENOTDIR;
+			goto out;
 		}
 		i = j + 1;
 	}
 	*node = cur;
-	return 0;
+	r = 0;
+	if (cur == FUSE_ROOT_ID) { /* "" or a link to the root: no entry yet */
+		struct fuse_getattr_in in = {0};
+		const void *args[] = {&in};
+		size_t lens[] = {sizeof(in)};
+
+		r = fuse_call(d, FUSE_GETATTR, cur, 1, args, lens, sizeof(struct fuse_attr_out));
+		if (r >= 0 && (size_t)r < sizeof(struct fuse_attr_out))
+			r = -EIO;
+		if (r >= 0) {
+			e->attr = ((struct fuse_attr_out *)reply(d))->attr;
+			r = 0;
+		}
+	}
+out:
+	kfree(own);
+	return r;
 }
 
 /* The parent of rel (looked up) and the last component's name. */
@@ -428,7 +529,7 @@ static long walk_parent(struct vfs_dev *d, const char *rel, uint64_t *parent, co
 	if (!*rel)
 		return -EBUSY; /* the mount's root itself */
 	*name = slash ? slash + 1 : rel;
-	return walk(d, rel, slash ? (size_t)(slash - rel) : 0, parent, &e);
+	return walk(d, rel, slash ? (size_t)(slash - rel) : 0, true, parent, &e);
 }
 
 static void attr_to_stat(const struct fuse_attr *a, struct stat *st)
@@ -624,6 +725,59 @@ static long vf_truncate(struct file *f, uint64_t len)
 	return r;
 }
 
+/* FUSE_FSYNC; a server without it (ENOSYS) has nothing to write back. */
+static long vf_fsync(struct file *f, bool datasync)
+{
+	struct vfs_file *v = f->priv;
+	struct fuse_fsync_in in = {.fh = v->fh, .fsync_flags = datasync ? FUSE_FSYNC_FDATASYNC : 0};
+	const void *args[] = {&in};
+	size_t lens[] = {sizeof(in)};
+	long r;
+
+	dev_acquire(v->d);
+	r = fuse_call(v->d, v->dir ? FUSE_FSYNCDIR : FUSE_FSYNC, v->nodeid, 1, args, lens, 0);
+	dev_release(v->d);
+	return r == -ENOSYS ? 0 : r < 0 ? r : 0;
+}
+
+struct fuse_kstatfs {
+	uint64_t blocks, bfree, bavail, files, ffree;
+	uint32_t bsize, namelen, frsize, padding, spare[6];
+};
+
+static long statfs_node(struct vfs_dev *d, uint64_t node, struct statfs *sf)
+{
+	struct fuse_kstatfs *k = reply(d);
+	long r = fuse_call(d, FUSE_STATFS, node, 0, NULL, NULL, sizeof(*k));
+
+	if (r >= 0 && (size_t)r < sizeof(*k))
+		r = -EIO;
+	if (r < 0)
+		return r;
+	kmemset(sf, 0, sizeof(*sf));
+	sf->f_type = FUSE_SUPER_MAGIC;
+	sf->f_bsize = k->bsize;
+	sf->f_frsize = k->frsize ? k->frsize : k->bsize;
+	sf->f_blocks = k->blocks;
+	sf->f_bfree = k->bfree;
+	sf->f_bavail = k->bavail;
+	sf->f_files = k->files;
+	sf->f_ffree = k->ffree;
+	sf->f_namelen = k->namelen;
+	return 0;
+}
+
+static long vf_statfs(struct file *f, struct statfs *sf)
+{
+	struct vfs_file *v = f->priv;
+	long r;
+
+	dev_acquire(v->d);
+	r = statfs_node(v->d, v->nodeid, sf);
+	dev_release(v->d);
+	return r;
+}
+
 static void close_node(struct vfs_dev *d, uint64_t node, uint64_t fh, bool dir, int oflags)
 {
 	struct fuse_release_in in = {.fh = fh, .flags = (uint32_t)oflags};
@@ -658,6 +812,8 @@ static const struct file_ops vf_ops = {
 	.lseek = file_seek,
 	.getdents = vf_getdents,
 	.truncate = vf_truncate,
+	.fsync = vf_fsync,
+	.statfs = vf_statfs,
 	.release = vf_release,
 };
 
@@ -669,7 +825,7 @@ static long do_open(struct vfs_dev *d, const char *rel, int flags, int mode, str
 {
 	struct fuse_entry_out e;
 	uint64_t node = 0;
-	long r = walk(d, rel, kstrlen(rel), &node, &e);
+	long r = walk(d, rel, kstrlen(rel), !(flags & O_NOFOLLOW), &node, &e);
 	uint32_t oflags = (uint32_t)(flags & OPEN_PASS);
 
 	if (r == 0) {
@@ -684,7 +840,7 @@ static long do_open(struct vfs_dev *d, const char *rel, int flags, int mode, str
 			e.attr.mode = st.st_mode;
 		}
 		if (S_ISLNK(e.attr.mode))
-			r = -ELOOP; /* symbolic links are not followed inside a mount */
+			r = -ELOOP; /* O_NOFOLLOW on a link */
 		else if (S_ISDIR(e.attr.mode) && (flags & O_ACCMODE) != O_RDONLY)
 			r = -EISDIR;
 		else if (!S_ISDIR(e.attr.mode) && (flags & O_DIRECTORY))
@@ -777,7 +933,7 @@ static long be_stat(void *ctx, const char *rel, struct stat *st, bool follow)
 	long r;
 
 	dev_acquire(d);
-	r = walk(d, rel, kstrlen(rel), &node, &e);
+	r = walk(d, rel, kstrlen(rel), follow, &node, &e);
 	if (r == 0) {
 		if (*rel)
 			attr_to_stat(&e.attr, st);
@@ -905,7 +1061,7 @@ static long be_readlink(void *ctx, const char *rel, char *buf, size_t len)
 	long r;
 
 	dev_acquire(d);
-	if ((r = walk(d, rel, kstrlen(rel), &node, &e)) == 0) {
+	if ((r = walk(d, rel, kstrlen(rel), false, &node, &e)) == 0) {
 		if (!S_ISLNK(e.attr.mode))
 			r = -EINVAL;
 		else if ((r = fuse_call(d, FUSE_READLINK, node, 0, NULL, NULL, VFS_PATH_MAX)) > 0)
@@ -924,8 +1080,24 @@ static long be_truncate(void *ctx, const char *rel, uint64_t len)
 	long r;
 
 	dev_acquire(d);
-	if ((r = walk(d, rel, kstrlen(rel), &node, &e)) == 0) {
+	if ((r = walk(d, rel, kstrlen(rel), true, &node, &e)) == 0) {
 		r = S_ISDIR(e.attr.mode) ? -EISDIR : set_size(d, node, NULL, len);
+		forget(d, node);
+	}
+	dev_release(d);
+	return r;
+}
+
+static long be_statfs(void *ctx, const char *rel, struct statfs *sf)
+{
+	struct vfs_dev *d = ctx;
+	struct fuse_entry_out e;
+	uint64_t node;
+	long r;
+
+	dev_acquire(d);
+	if ((r = walk(d, rel, kstrlen(rel), true, &node, &e)) == 0) {
+		r = statfs_node(d, node, sf);
 		forget(d, node);
 	}
 	dev_release(d);
@@ -942,6 +1114,7 @@ static const struct fs_backend virtio_fs_backend = {
 	.symlink = be_symlink,
 	.readlink = be_readlink,
 	.truncate = be_truncate,
+	.statfs = be_statfs,
 };
 
 /* ---- the device ---- */

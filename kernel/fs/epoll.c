@@ -360,6 +360,7 @@ static const struct file_ops epoll_ops = {
 	.stat = ep_stat,
 	.release = ep_release,
 	.poll = ep_poll,
+	.anon_name = "[eventpoll]",
 };
 
 void epoll_file_gone(struct file *f)

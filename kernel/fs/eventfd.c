@@ -105,6 +105,7 @@ static const struct file_ops eventfd_ops = {
 	.stat = efd_stat,
 	.release = efd_release,
 	.poll = efd_poll,
+	.anon_name = "[eventfd]",
 };
 
 SYSCALL(eventfd2)

@@ -33,6 +33,7 @@ void file_put(struct file *f)
 		epoll_file_gone(f);
 	if (f->ops->release)
 		f->ops->release(f);
+	kfree(f->path);
 	kfree(f);
 }
 

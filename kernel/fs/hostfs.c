@@ -178,6 +178,22 @@ static long hostfs_ftruncate(struct file *f, uint64_t len)
 	return r;
 }
 
+/* Writes reach the host file at once (pwrite on the host), so the host
+ * sees them; forcing them to the host's disk needs a hypercall of its own
+ * (not in the ABI yet). */
+static long hostfs_fsync(struct file *f, bool datasync)
+{
+	(void)f, (void)datasync;
+	return 0;
+}
+
+/* No statfs hypercall in the ABI yet. */
+static long hostfs_statfs(struct file *f, struct statfs *sf)
+{
+	(void)f, (void)sf;
+	return -ENOSYS;
+}
+
 static void hostfs_release(struct file *f)
 {
 	spin_lock(&lock);
@@ -192,6 +208,8 @@ static const struct file_ops hostfs_file_ops = {
 	.lseek = file_seek,
 	.getdents = hostfs_getdents,
 	.truncate = hostfs_ftruncate,
+	.fsync = hostfs_fsync,
+	.statfs = hostfs_statfs,
 	.release = hostfs_release,
 };
 

@@ -26,6 +26,7 @@ struct pipe {
 	char *buf;
 	uint32_t head, tail; /* free-running; head - tail bytes are in */
 	int readers, writers;
+	uint64_t ino; /* both ends', as fstat and /proc/self/fd show it */
 	struct waitq wq; /* readers, writers and pollers of both ends */
 };
 
@@ -102,7 +103,7 @@ static long pipe_write(struct file *f, const char *buf, size_t len)
 
 static long pipe_stat(struct file *f, struct stat *st)
 {
-	(void)f;
+	st->st_ino = ((struct pipe *)f->priv)->ino;
 	st->st_mode = S_IFIFO | 0600;
 	st->st_nlink = 1;
 	st->st_blksize = PIPE_ATOMIC;
@@ -172,6 +173,8 @@ static const struct file_ops pipe_ops = {
 	.poll = pipe_poll,
 };
 
+static uint64_t next_ino = 1;
+
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {
 	struct pipe *p = kzalloc(sizeof(*p));
@@ -181,6 +184,7 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 		return -ENFILE;
 	}
 	p->readers = p->writers = 1;
+	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	*rd = file_new(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK), p);
 	*wr = file_new(&pipe_ops, O_WRONLY | (flags & O_NONBLOCK), p);
 	if (!*rd || !*wr) {

@@ -337,6 +337,13 @@ static long reg_truncate(struct file *f, uint64_t len)
 	return r;
 }
 
+/* RAM files are where they live: nothing to write back. */
+static long node_fsync(struct file *f, bool datasync)
+{
+	(void)f, (void)datasync;
+	return 0;
+}
+
 static void node_release(struct file *f)
 {
 	struct inode *n = f->priv;
@@ -404,6 +411,7 @@ static const struct file_ops reg_ops = {
 	.stat = node_stat,
 	.lseek = file_seek,
 	.truncate = reg_truncate,
+	.fsync = node_fsync,
 	.release = node_release,
 };
 
@@ -411,6 +419,7 @@ static const struct file_ops dir_ops = {
 	.stat = node_stat,
 	.lseek = file_seek,
 	.getdents = dir_getdents,
+	.fsync = node_fsync,
 	.release = node_release,
 };
 
@@ -447,6 +456,34 @@ static long start_dir(int dirfd, const char *path, struct inode **out)
 
 /* ---- operations ---- */
 
+/* The absolute path of n (lock held), with "/" and rel appended when rel
+ * is not empty; into a kmalloc'd string, NULL when out of memory. */
+static char *path_of(struct inode *n, const char *rel)
+{
+	size_t len = rel[0] ? kstrlen(rel) + 1 : 0, at;
+	char *p;
+
+	for (struct inode *m = n; m != root; m = m->parent)
+		len += kstrlen(m->name) + 1;
+	if (!(p = kmalloc(len + 2)))
+		return NULL;
+	at = len;
+	p[at] = 0;
+	if (rel[0]) {
+		at -= kstrlen(rel);
+		kmemcpy(p + at, rel, kstrlen(rel));
+		p[--at] = '/';
+	}
+	for (struct inode *m = n; m != root; m = m->parent) {
+		at -= kstrlen(m->name);
+		kmemcpy(p + at, m->name, kstrlen(m->name));
+		p[--at] = '/';
+	}
+	if (!len)
+		p[0] = '/', p[1] = 0;
+	return p;
+}
+
 /* After a walk that ended in a mount: drop the lock and let the backend do
  * op on the relative path (EPERM if it cannot). */
 #define IN_MOUNT(w, op, ...)                                                      \
@@ -472,7 +509,20 @@ long vfs_open(int dirfd, const char *path, int flags, int mode, struct file **ou
 	r = walk(start, path, !(flags & O_NOFOLLOW), &w);
 	if (r)
 		goto out;
-	IN_MOUNT(w, open, flags, mode, out);
+	if (w.mount) {
+		const struct fs_backend *be = w.mount->mnt;
+		char *path = path_of(w.mount, w.rel);
+
+		spin_unlock(&lock);
+		r = be->open ? be->open(w.mount->mnt_ctx, w.rel, flags, mode, out) : -EPERM;
+		/* A file the backend opened anew (one reference, no path yet);
+		 * not one it shares, as /proc/self/fd/N of a pipe is. */
+		if (r == 0 && !(*out)->path && (*out)->refs == 1)
+			(*out)->path = path;
+		else
+			kfree(path);
+		return r;
+	}
 	n = w.node;
 	if (n && (flags & O_CREAT) && (flags & O_EXCL)) {
 		r = -EEXIST;
@@ -511,6 +561,7 @@ long vfs_open(int dirfd, const char *path, int flags, int mode, struct file **ou
 		goto out;
 	}
 	n->refs++;
+	(*out)->path = path_of(n, "");
 	r = 0;
 out:
 	spin_unlock(&lock);
@@ -546,6 +597,51 @@ long vfs_access(int dirfd, const char *path, int mode)
 		return r;
 	if ((mode & X_OK) && !(st.st_mode & 0111) && !S_ISDIR(st.st_mode))
 		return -EACCES;
+	return 0;
+}
+
+#define TMPFS_MAGIC 0x01021994
+
+/* The RAM fs's figures: its files live in the frames. */
+static void ram_statfs(struct statfs *sf)
+{
+	kmemset(sf, 0, sizeof(*sf));
+	sf->f_type = TMPFS_MAGIC;
+	sf->f_bsize = sf->f_frsize = PAGE_SIZE;
+	sf->f_blocks = sf->f_files = frames_total();
+	sf->f_bfree = sf->f_bavail = sf->f_ffree = frames_free();
+	sf->f_namelen = VFS_NAME_MAX;
+}
+
+long vfs_statfs(int dirfd, const char *path, struct statfs *sf)
+{
+	struct inode *start;
+	struct walk w;
+	long r;
+
+	if ((r = start_dir(dirfd, path, &start)))
+		return r;
+	spin_lock(&lock);
+	r = walk(start, path, true, &w);
+	if (!r && w.mount) {
+		const struct fs_backend *be = w.mount->mnt;
+		void *ctx = w.mount->mnt_ctx;
+		spin_unlock(&lock);
+		return be->statfs ? be->statfs(ctx, w.rel, sf) : -ENOSYS;
+	}
+	if (!r && !w.node)
+		r = -ENOENT;
+	spin_unlock(&lock);
+	if (!r)
+		ram_statfs(sf);
+	return r;
+}
+
+long vfs_fstatfs(struct file *f, struct statfs *sf)
+{
+	if (f->ops->statfs)
+		return f->ops->statfs(f, sf);
+	ram_statfs(sf);
 	return 0;
 }
 
@@ -902,7 +998,8 @@ static void add_dev(const char *name, const struct dev_ops *ops, uint32_t mode)
 	n->dev = ops;
 }
 
-long vfs_mount(const char *path, const struct fs_backend *be, void *ctx)
+/* Make the directory path (created if needed) a mount point of be. */
+static long mount_at(const char *path, const struct fs_backend *be, void *ctx)
 {
 	struct inode *n;
 
@@ -915,8 +1012,16 @@ long vfs_mount(const char *path, const struct fs_backend *be, void *ctx)
 	spin_unlock(&lock);
 	if (!n || n->mnt != be)
 		return n ? -EBUSY : -ENOENT;
-	pr_info("vfs: %s mounted at %s", be->name, path);
 	return 0;
+}
+
+long vfs_mount(const char *path, const struct fs_backend *be, void *ctx)
+{
+	long r = mount_at(path, be, ctx);
+
+	if (r == 0)
+		pr_info("vfs: %s mounted at %s", be->name, path);
+	return r;
 }
 
 void vfs_init(const char *wd, const char *hostname)
@@ -936,6 +1041,8 @@ void vfs_init(const char *wd, const char *hostname)
 	add_dev("urandom", &dev_urandom, 0666);
 	add_dev("random", &dev_urandom, 0666);
 	add_dev("console", &dev_console, 0620);
+	if (mount_at("/proc", &procfs_backend, NULL))
+		panic("vfs: cannot mount /proc");
 	cwd = mkdir_p(wd[0] == '/' ? wd : "/root");
 	if (!cwd || !S_ISDIR(cwd->mode))
 		panic("vfs: working directory %s is not a directory", wd);

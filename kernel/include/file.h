@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/uio.h>
 
 #define FD_MAX 1024
@@ -31,10 +32,18 @@ struct file_ops {
 	long (*lseek)(struct file *f, int64_t off, int whence); /* NULL: ESPIPE */
 	long (*getdents)(struct file *f, char *buf, size_t len); /* directories */
 	long (*truncate)(struct file *f, uint64_t len);
+	/* fsync/fdatasync: write back to where the file lives; NULL: EINVAL
+	 * (pipes, sockets, devices, as on Linux). */
+	long (*fsync)(struct file *f, bool datasync);
+	/* fstatfs: the file system the file is on; NULL: the RAM fs's. */
+	long (*statfs)(struct file *f, struct statfs *sf);
 	void (*release)(struct file *f); /* the last reference is gone */
 	/* Readiness, and registration on the file's waitqs (see poll.h);
 	 * NULL: always readable and writable. */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	/* For /proc/self/fd of a file without a path: Linux's anon_inode
+	 * name ("eventfd", "[eventpoll]"). */
+	const char *anon_name;
 };
 
 struct file {
@@ -43,6 +52,7 @@ struct file {
 	volatile int refs;
 	void *priv;
 	uint64_t pos; /* for seekable files */
+	char *path;   /* opened by path: the absolute path (kmalloc'd), else NULL */
 	/* The epoll sets watching it (fs/epoll.c); epolled once it was added
 	 * to one, so that its last file_put takes it out of them. */
 	struct epitem *epitems;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include "file.h"
 
 #define VFS_NAME_MAX 255
@@ -33,7 +34,8 @@ struct dev_ops {
  * Symbolic links inside the backend are the backend's business (a host
  * directory resolves them on the host, beneath the mount). Each op returns
  * 0 or -errno; open returns a struct file whose ops (read, write, lseek,
- * stat, getdents, truncate, release) the backend provides.
+ * stat, getdents, truncate, fsync, statfs, release) the backend provides.
+ * A NULL op is refused with EPERM (statfs: ENOSYS).
  */
 struct fs_backend {
 	const char *name;
@@ -45,6 +47,7 @@ struct fs_backend {
 	long (*symlink)(void *ctx, const char *target, const char *rel);
 	long (*readlink)(void *ctx, const char *rel, char *buf, size_t len);
 	long (*truncate)(void *ctx, const char *rel, uint64_t len);
+	long (*statfs)(void *ctx, const char *rel, struct statfs *sf);
 };
 
 /* Mount be (with its ctx) at path, creating the directory if needed. */
@@ -67,6 +70,11 @@ long vfs_truncate(const char *path, uint64_t len);
 long vfs_chdir(int dirfd, const char *path);
 long vfs_getcwd(char *buf, size_t len);
 long vfs_access(int dirfd, const char *path, int mode);
+long vfs_statfs(int dirfd, const char *path, struct statfs *sf);
+/* What fstatfs says of f: its backend's answer, else the RAM fs's. */
+long vfs_fstatfs(struct file *f, struct statfs *sf);
+/* /proc (fs/procfs.c), mounted at /proc by vfs_init. */
+extern const struct fs_backend procfs_backend;
 /* Copy len bytes of a regular file at off into dst (mmap of files). */
 long vfs_file_read_at(struct file *f, char *dst, size_t len, uint64_t off);
 bool vfs_is_file(struct file *f);

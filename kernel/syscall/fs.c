@@ -87,15 +87,26 @@ SYSCALL(lseek)
 
 static long pread_f(struct file *f, const uint64_t *arg)
 {
-	if (!vfs_is_file(f))
-		return f->ops->lseek ? -EISDIR : -ESPIPE;
+	uint64_t saved = f->pos;
+	long r;
+
+	if (!f->ops->lseek)
+		return -ESPIPE;
+	if (!f->ops->read)
+		return -EISDIR;
 	if ((int64_t)arg[3] < 0)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
 	if (!vm_user_ok(arg[1], arg[2], true))
 		return -EFAULT;
-	return vfs_file_read_at(f, (char *)arg[1], arg[2], arg[3]);
+	if (vfs_is_file(f))
+		return vfs_file_read_at(f, (char *)arg[1], arg[2], arg[3]);
+	/* Backends read at f->pos: lend them the offset (as pwrite does). */
+	f->pos = arg[3];
+	r = f->ops->read(f, (char *)arg[1], arg[2]);
+	f->pos = saved;
+	return r;
 }
 
 SYSCALL(pread64)
@@ -108,7 +119,7 @@ static long pwrite_f(struct file *f, const uint64_t *arg)
 	uint64_t saved = f->pos;
 	long r;
 
-	if (!vfs_is_file(f))
+	if (!f->ops->lseek || !f->ops->write)
 		return -ESPIPE;
 	if ((int64_t)arg[3] < 0)
 		return -EINVAL;
@@ -165,18 +176,47 @@ SYSCALL(truncate)
 
 static long sync_f(struct file *f, const uint64_t *arg)
 {
-	(void)f, (void)arg;
-	return 0; /* RAM: nothing to write back */
+	return f->ops->fsync ? f->ops->fsync(f, arg[1]) : -EINVAL;
 }
 
 SYSCALL(fsync)
 {
-	return with_file((int)arg[0], sync_f, arg);
+	uint64_t a[2] = { arg[0], false };
+
+	return with_file((int)arg[0], sync_f, a);
 }
 
 SYSCALL(fdatasync)
 {
-	return with_file((int)arg[0], sync_f, arg);
+	uint64_t a[2] = { arg[0], true };
+
+	return with_file((int)arg[0], sync_f, a);
+}
+
+SYSCALL(statfs)
+{
+	struct statfs sf;
+	long r;
+	PATH(path, arg[0]);
+
+	if ((r = vfs_statfs(AT_FDCWD, path, &sf)))
+		return r;
+	return copy_to_user(arg[1], &sf, sizeof(sf));
+}
+
+static long fstatfs_f(struct file *f, const uint64_t *arg)
+{
+	struct statfs sf;
+	long r;
+
+	if ((r = vfs_fstatfs(f, &sf)))
+		return r;
+	return copy_to_user(arg[1], &sf, sizeof(sf));
+}
+
+SYSCALL(fstatfs)
+{
+	return with_file((int)arg[0], fstatfs_f, arg);
 }
 
 static long stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
@@ -207,6 +247,94 @@ SYSCALL(lstat)
 SYSCALL(newfstatat)
 {
 	return stat_at((int)arg[0], arg[1], arg[2], (int)arg[3]);
+}
+
+/* Linux's struct statx (include/uapi/linux/stat.h); musl 1.2.3 has none. */
+struct statx_ts {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+
+struct kstatx {
+	uint32_t stx_mask, stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink, stx_uid, stx_gid;
+	uint16_t stx_mode, spare0;
+	uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+	struct statx_ts stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+	uint64_t spare2[14];
+};
+
+#define STATX_BASIC_STATS 0x7ffu
+#define STATX__RESERVED 0x80000000u
+#define AT_NO_AUTOMOUNT 0x800
+#define AT_STATX_SYNC_TYPE 0x6000
+
+static struct statx_ts statx_time(struct timespec t)
+{
+	return (struct statx_ts){ .tv_sec = t.tv_sec, .tv_nsec = (uint32_t)t.tv_nsec };
+}
+
+/* Linux's major/minor split of a dev_t. */
+static uint32_t dev_major(uint64_t d)
+{
+	return (uint32_t)(((d >> 32) & 0xfffff000) | ((d >> 8) & 0xfff));
+}
+
+static uint32_t dev_minor(uint64_t d)
+{
+	return (uint32_t)(((d >> 12) & 0xffffff00) | (d & 0xff));
+}
+
+/* statx(dirfd, path, flags, mask, buf): the basic stats, whatever the mask
+ * asks (Linux may give more than asked); no birth time. */
+SYSCALL(statx)
+{
+	int dirfd = (int)arg[0], flags = (int)arg[2];
+	struct kstatx sx;
+	struct stat st;
+	long r;
+	PATH(path, arg[1]);
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE) ||
+	    (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (arg[3] & STATX__RESERVED))
+		return -EINVAL;
+	kmemset(&st, 0, sizeof(st));
+	if (!path[0] && (flags & AT_EMPTY_PATH)) {
+		struct file *f = dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
+		if (dirfd == AT_FDCWD)
+			r = vfs_stat(AT_FDCWD, ".", &st, true);
+		else if (!f)
+			return -EBADF;
+		else
+			r = f->ops->stat ? f->ops->stat(f, &st) : -EBADF;
+		if (f)
+			file_put(f);
+	} else {
+		r = vfs_stat(dirfd, path, &st, !(flags & AT_SYMLINK_NOFOLLOW));
+	}
+	if (r)
+		return r;
+	kmemset(&sx, 0, sizeof(sx));
+	sx.stx_mask = STATX_BASIC_STATS;
+	sx.stx_blksize = (uint32_t)st.st_blksize;
+	sx.stx_nlink = (uint32_t)st.st_nlink;
+	sx.stx_uid = st.st_uid;
+	sx.stx_gid = st.st_gid;
+	sx.stx_mode = (uint16_t)st.st_mode;
+	sx.stx_ino = st.st_ino;
+	sx.stx_size = (uint64_t)st.st_size;
+	sx.stx_blocks = (uint64_t)st.st_blocks;
+	sx.stx_atime = statx_time(st.st_atim);
+	sx.stx_mtime = statx_time(st.st_mtim);
+	sx.stx_ctime = statx_time(st.st_ctim);
+	sx.stx_rdev_major = dev_major(st.st_rdev);
+	sx.stx_rdev_minor = dev_minor(st.st_rdev);
+	sx.stx_dev_major = dev_major(st.st_dev);
+	sx.stx_dev_minor = dev_minor(st.st_dev);
+	return copy_to_user(arg[4], &sx, sizeof(sx));
 }
 
 SYSCALL(access)

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 SRC=$ROOT/tests/guest
-SYS_PROGRAMS="sys_mem sys_io sys_time sys_proc sys_fd sys_file"
+SYS_PROGRAMS="sys_mem sys_io sys_time sys_proc sys_fd sys_file sys_proc_fs"
 
 # in_backtrace NAME: the fault report's backtrace names the function NAME.
 in_backtrace() { lines | sed -n '/backtrace:/,$p' | grep -qw -- "$1"; }

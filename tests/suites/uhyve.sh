@@ -34,7 +34,7 @@ unit_tests() {
 		sed 's/^/    | /' "$T/make.log" | tail -20
 		return 1
 	fi
-	for t in test_options test_image test_hypercall test_cpuid test_hostfs; do
+	for t in test_options test_image test_hypercall test_cpuid test_hostfs test_virtq test_vnet; do
 		guest "$TB/$t"
 		check "uhyve unit $t" -- rc_is 0 -- has ", 0 failed"
 	done

@@ -4,8 +4,12 @@
 # demo writes and reads its file there; a guest program reads a host file,
 # writes 1 B, 4 KiB and 1 MiB files compared on the host byte for byte,
 # lists a host directory of 1000 entries, and does mkdir/rename/unlink/rmdir
-# that the host sees. Finally virtiofsd is killed mid-run: the guest must
-# get EIO, not hang. virtiofsd is always killed by its PID at the end.
+# that the host sees, pread/pwrite, fsync, statfs, and symbolic links made
+# in the guest and on the host (followed inside the mount; absolute,
+# escaping and looping ones refused). 100 MiB files go each way with
+# SHA-256 checks and a directory of 10,000 entries is listed (fs_big.c).
+# Finally virtiofsd is killed mid-run: the guest must get EIO, not hang.
+# virtiofsd is always killed by its PID at the end.
 . "$(dirname "$0")/../lib.sh"
 VIRTIOFSD=${VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 [[ -x $VIRTIOFSD ]] || { skip "virtio-fs" "no $VIRTIOFSD"; exit 0; }
@@ -25,7 +29,7 @@ start_vfsd() {
 	return 1
 }
 
-# vqemu IMAGE [args]: the guest with the share as tag root.
+# vqemu IMAGE [hermit-qemu options]: the guest with the share as tag root.
 vqemu() {
 	local img=$1
 	shift
@@ -43,6 +47,7 @@ cat >"$T/fs.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static int bad;
@@ -126,7 +131,36 @@ int main(int argc, char **argv)
 	CHECK(readlink("link", buf, sizeof(buf)) == 11 && !memcmp(buf, "renamed.txt", 11));
 	fd = open("hostfile.txt", O_RDONLY);
 	CHECK(lseek(fd, 0, SEEK_END) > 0);
+	CHECK(pread(fd, buf, 4, 6) == 4 && !memcmp(buf, "from", 4));
 	close(fd);
+	/* fsync, fdatasync, pwrite, statfs/fstatfs */
+	fd = open("synced.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, "synced\n", 7) == 7 && pwrite(fd, "S", 1, 0) == 1);
+	CHECK(fsync(fd) == 0 && fdatasync(fd) == 0);
+	struct statfs sf;
+	CHECK(fstatfs(fd, &sf) == 0 && sf.f_type == 0x65735546 && sf.f_bsize > 0 && sf.f_blocks > 0);
+	close(fd);
+	CHECK(statfs(".", &sf) == 0 && sf.f_type == 0x65735546 && sf.f_namelen > 0);
+	printf("statfs: bsize %ld blocks %llu bfree %llu\n", (long)sf.f_bsize,
+	       (unsigned long long)sf.f_blocks, (unsigned long long)sf.f_bfree);
+	CHECK(statfs("nosuch/x", &sf) == -1 && errno == ENOENT);
+	/* symbolic links inside the mount, made here and on the host */
+	fd = open("link", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, 6) == 6 && !memcmp(buf, "inner\n", 6));
+	close(fd);
+	CHECK(stat("link", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 6);
+	CHECK(lstat("link", &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(open("link", O_RDONLY | O_NOFOLLOW) == -1 && errno == ELOOP);
+	fd = open("sub/up", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, 5) == 5 && !memcmp(buf, "hello", 5));
+	close(fd);
+	CHECK(stat("dirlink/f1", &st) == 0 && S_ISREG(st.st_mode));
+	CHECK(stat("sub/chain", &st) == 0 && S_ISREG(st.st_mode));
+	fd = open("dirlink/new.txt", O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 0 && write(fd, "via link\n", 9) == 9 && close(fd) == 0);
+	CHECK(open("abslink", O_RDONLY) == -1 && errno == EACCES);
+	CHECK(open("escape", O_RDONLY) == -1 && errno == EACCES);
+	CHECK(open("loop1", O_RDONLY) == -1 && errno == ELOOP);
 	printf(bad ? "FS-TEST FAILED\n" : "FS-TEST OK\n");
 	if (argc > 1) { /* the host kills virtiofsd now */
 		printf("WAITING\n");
@@ -161,6 +195,15 @@ rm -rf "$T/share" && mkdir -p "$T/share/many"
 echo "hello from the host" >"$T/share/hostfile.txt"
 echo "delete me" >"$T/share/todelete.txt"
 for i in $(seq 1000); do : >"$T/share/many/f$i"; done
+mkdir -p "$T/share/sub"
+ln -s ../hostfile.txt "$T/share/sub/up"
+ln -s up "$T/share/sub/chain"
+ln -s many "$T/share/dirlink"
+ln -s /etc/passwd "$T/share/abslink"
+ln -s ../outside.txt "$T/share/escape"
+ln -s loop2 "$T/share/loop1"
+ln -s loop1 "$T/share/loop2"
+echo secret >"$T/outside.txt"
 start_vfsd || { fail "virtiofsd starts" "no socket"; exit 0; }
 vqemu "$T/fs"
 stop_vfsd
@@ -180,6 +223,67 @@ check "mkdir/rename/unlink/rmdir/symlink/O_APPEND seen on the host" -- has "FS-T
 	-- grep -qx inner "$T/share/renamed.txt" -- test ! -e "$T/share/todelete.txt" \
 	-- test ! -e "$T/share/gone" -- grep -qx abcdef "$T/share/app.txt" \
 	-- test "$(readlink "$T/share/link")" = renamed.txt
+check "pread/pwrite, fsync/fdatasync, statfs/fstatfs (FUSE STATFS, FSYNC)" -- has "FS-TEST OK" \
+	-- grep -qx Synced "$T/share/synced.txt" -- has "statfs: bsize"
+check "symbolic links followed inside the mount; absolute, escaping and looping ones refused" \
+	-- has "FS-TEST OK" -- grep -qx "via link" "$T/share/many/new.txt" \
+	-- grep -qx secret "$T/outside.txt"
+
+# 100 MiB each way with checksums, and a directory of 10,000 entries.
+if build big "$ROOT/tests/guest/fs_big.c"; then
+	rm -rf "$T/share" && mkdir -p "$T/share/big"
+	head -c 100M /dev/urandom >"$T/share/host.bin"
+	for i in $(seq 10000); do : >"$T/share/big/entry-$i-$((i * 7919 % 10007))"; done
+	start_vfsd || { fail "virtiofsd starts" "no socket"; exit 0; }
+	t0=$(date +%s)
+	VTIMEOUT=300 vqemu "$T/big"
+	t1=$(date +%s)
+	stop_vfsd
+	echo "    (100 MiB each way and the 10,000-entry listing took $((t1 - t0)) s)"
+	wrote=$(lines | sed -n 's/^wrote 100 MiB sha256 \([0-9a-f]*\)$/\1/p')
+	check "100 MiB written in the guest: the host's sha256sum matches" -- rc_is 0 \
+		-- test -n "$wrote" -- test "$(sha256sum <"$T/share/guest.bin" | cut -d' ' -f1)" = "$wrote"
+	check "100 MiB host file read in the guest: its checksum matches" -- rc_is 0 \
+		-- has_line "read 104857600 bytes sha256 $(sha256sum <"$T/share/host.bin" | cut -d' ' -f1)"
+	names=$(cd "$T/share/big" && ls -1 | LC_ALL=C sort | sha256sum | cut -d' ' -f1)
+	check "a directory of 10,000 host entries listed completely (count and names)" -- rc_is 0 \
+		-- has_line "listed 10000 names sha256 $names"
+	rm -rf "$T/share"
+else
+	fail "fs_big builds" "hermit-gcc failed"
+fi
+
+# HERMIT_WD at build time: tag root is mounted there; run-time HERMIT_WD wins.
+cat >"$T/wd.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	char cwd[256], buf[64] = "";
+	int fd = open("hostfile.txt", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	buf[n > 0 ? n : 0] = 0;
+	printf("cwd=%s file=%s", getcwd(cwd, sizeof(cwd)), buf);
+	return fd < 0;
+}
+C
+if HERMIT_WD=/data build wd "$T/wd.c"; then
+	rm -rf "$T/share" && mkdir -p "$T/share"
+	echo "hello from the host" >"$T/share/hostfile.txt"
+	start_vfsd || { fail "virtiofsd starts" "no socket"; exit 0; }
+	vqemu "$T/wd"
+	stop_vfsd
+	check "HERMIT_WD=/data at build time: the working directory and tag root there" -- rc_is 0 \
+		-- has "cwd=/data file=hello from the host" -- has "mounted at /data"
+	start_vfsd || { fail "virtiofsd starts" "no socket"; exit 0; }
+	vqemu "$T/wd" -e HERMIT_WD=/srv/app
+	stop_vfsd
+	check "run-time HERMIT_WD overrides the built-in one" -- rc_is 0 \
+		-- has "cwd=/srv/app file=hello from the host"
+else
+	fail "HERMIT_WD=/data hermit-gcc" "hermit-gcc failed"
+fi
 
 # virtiofsd killed mid-run: EIO, not a hang.
 rm -rf "$T/share" && mkdir -p "$T/share/many"

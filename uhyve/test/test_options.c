@@ -321,9 +321,40 @@ static void test_quoting_fuzz(void)
 	CHECK(bad == 0);
 }
 
+static void test_tap(void)
+{
+	struct options o;
+	struct opt_env env = {.tap = "tapenv"};
+	char err[ERRLEN];
+	uint8_t m[6];
+	char *argv[] = {"uhyve", "--tap", "tap0", "--mac=02:aB:00:ff:10:01", "img", NULL};
+	char *argv2[] = {"uhyve", "img", NULL};
+	char *argv3[] = {"uhyve", "--mac", "02:00:00:00:00", "img", NULL};
+	char *argv4[] = {"uhyve", "img", "--tap", "x", NULL};
+
+	CHECK(opt_mac("02:48:43:0a:BC:ff", m) == 0 && m[0] == 2 && m[3] == 10 && m[4] == 0xbc &&
+	      m[5] == 0xff);
+	CHECK(opt_mac("03:00:00:00:00:01", m) < 0); /* multicast */
+	CHECK(opt_mac("02:00:00:00:00", m) < 0);
+	CHECK(opt_mac("02:00:00:00:00:00:00", m) < 0);
+	CHECK(opt_mac("02-00-00-00-00-00", m) < 0);
+	CHECK(opt_mac("0g:00:00:00:00:00", m) < 0);
+	CHECK(opt_mac("2:00:00:00:00:000", m) < 0);
+	CHECK(opt_parse(&o, 5, argv, &env, err) == 0 && !strcmp(o.tap, "tap0") && o.mac_set &&
+	      o.mac[1] == 0xab && o.mac[5] == 1);
+	opt_free(&o);
+	CHECK(opt_parse(&o, 2, argv2, &env, err) == 0 && !strcmp(o.tap, "tapenv") && !o.mac_set);
+	opt_free(&o);
+	CHECK(opt_parse(&o, 4, argv3, &env, err) < 0 && CONTAINS(err, "--mac '02:00:00:00:00'"));
+	opt_free(&o);
+	CHECK(opt_parse(&o, 4, argv4, &env, err) == 0 && !strcmp(o.tap, "tapenv") && o.argc == 2);
+	opt_free(&o);
+}
+
 int main(void)
 {
 	test_sizes();
+	test_tap();
 	test_parse();
 	test_counts();
 	test_cpus();
