@@ -4,12 +4,12 @@
 # from QEMU's DHCP server (user networking, restrict=on), serves its page
 # and files from a virtio-fs host directory to curl through a host forward
 # on 127.0.0.1, and holds up HTTP/1.1 (keep-alive, pipelining, HEAD,
-# HTTP/1.0, malformed requests, clients that vanish mid-transfer, 200
-# clients at once); a filter-dump capture read by tshark shows the DHCP
-# exchange and the request. net_echo: 100 MiB of TCP echoed with SHA-256
-# both ways, UDP echo, 200 concurrent connections. Then virtio-net over a
-# tap device with static addresses, inside a network namespace this suite
-# makes and deletes. Nothing leaves this machine: slirp is restricted,
+# HTTP/1.0, malformed requests, clients that vanish mid-transfer, clients
+# at once); a filter-dump capture read by tshark shows the DHCP exchange
+# and the request. net_echo: 100 MiB of TCP echoed with SHA-256 both ways.
+# Then virtio-net over a tap device with static addresses, inside a network
+# namespace this suite makes and deletes: httpd's page to curl, 200 HTTP
+# clients at once, UDP echo, 200 concurrent TCP connections, a TCP echo. Nothing leaves this machine: slirp is restricted,
 # forwards listen on 127.0.0.1, the tap lives in the private namespace.
 . "$(dirname "$0")/../lib.sh"
 SRC=$ROOT/tests/guest
@@ -41,8 +41,8 @@ start_vfsd() {
 }
 
 # start_guest NIC IMAGE PORT [args]: the image on QEMU in the background,
-# on user networking with its port 9975 forwarded from 127.0.0.1:PORT (TCP
-# and UDP), traffic captured to $T/dump.pcap, the share as tag root.
+# on user networking with its port 9975 forwarded from 127.0.0.1:PORT,
+# traffic captured to $T/dump.pcap, the share as tag root.
 # Output in $OUT.
 start_guest() {
 	local nic=$1 img=$2 port=$3
@@ -53,7 +53,7 @@ start_guest() {
 	stop_vfsd
 	start_vfsd || echo "virtiofsd did not start: $(tail -1 "$T/vfsd.log")"
 	timeout -k 5 "$GUEST_TIMEOUT" "$BIN/hermit-qemu" -m 1G \
-		--qemu -netdev --qemu "user,id=u1,restrict=on,hostfwd=tcp:127.0.0.1:$port-:9975,hostfwd=udp:127.0.0.1:$port-:9975" \
+		--qemu -netdev --qemu "user,id=u1,restrict=on,hostfwd=tcp:127.0.0.1:$port-:9975" \
 		--qemu -device --qemu "$nic,netdev=u1" \
 		--qemu -object --qemu "filter-dump,id=f1,netdev=u1,file=$T/dump.pcap" \
 		--qemu -chardev --qemu "socket,id=vfs,path=$T/vfsd.sock" \
@@ -118,7 +118,7 @@ httpd_tests() {
 	hc "$nic: HTTP/1.0 closes" "$port" http10
 	hc "$nic: malformed requests get 400, the server goes on" "$port" malformed
 	hc "$nic: clients that disconnect mid-transfer" "$port" abort big.bin
-	hc "$nic: 200 concurrent clients" "$port" concurrent 200
+	hc "$nic: 20 concurrent clients" "$port" concurrent 20
 	check "$nic: httpd still serving after all that" -- page_ok "$port"
 	stop_guest
 	if ! command -v tshark >/dev/null; then
@@ -156,45 +156,83 @@ echo_tests() {
 		return
 	fi
 	nc_test "TCP echo of 100 MiB, SHA-256 equal both ways" "$port" echo $((100 << 20))
-	nc_test "UDP echo of 200 datagrams of 1..1400 bytes" "$port" udp 200
-	nc_test "200 concurrent TCP connections each echoed" "$port" many 200
+	nc_test "TCP: 20 connections at once through slirp" "$port" many 20
 	stop_guest
 }
 
-# The tap test: QEMU inside a namespace of our own with a tap device there
-# (10.0.5.1/24 on the host side), httpd-static on its default 10.0.5.3.
+# The tap tests: QEMU inside a namespace of our own with a tap device there
+# (10.0.5.1/24 on the host side), guests on their default 10.0.5.3. No
+# slirp in the way: it accepts one host connection at a time and drops
+# every UDP datagram a restricted guest sends, so the many-clients and UDP
+# tests run here.
+make_ns() {
+	NS=hermit-net-$$
+	ip netns add "$NS" && ip -n "$NS" link set lo up &&
+		ip -n "$NS" tuntap add tap0 mode tap &&
+		ip -n "$NS" addr add 10.0.5.1/24 dev tap0 && ip -n "$NS" link set tap0 up
+}
+
+# tap_guest IMAGE: the image on virtio-net over the namespace's tap0, in
+# the background; waits for its 'listening' line.
+tap_guest() {
+	OUT=$T/tap.$RANDOM.out
+	timeout -k 5 "$GUEST_TIMEOUT" ip netns exec "$NS" "$BIN/hermit-qemu" \
+		--qemu -netdev --qemu tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off \
+		--qemu -device --qemu virtio-net-pci,netdev=n0,disable-legacy=on \
+		"$1" >"$OUT" 2>&1 </dev/null &
+	GPID=$!
+	wait_for "listening on"
+}
+
+# in_ns CMD...: run CMD in the namespace.
+in_ns() { ip netns exec "$NS" "$@"; }
+
+tap_page() {
+	for _ in $(seq 50); do
+		in_ns curl -sS -m 5 -o "$T/tap.html" http://10.0.5.3:9975/ 2>/dev/null && break
+		sleep 0.3
+	done
+	grep -q 'Hello from hermit-c!' "$T/tap.html"
+}
+
+# ns_test NAME SCRIPT ARGS...: a host-side check script run in the namespace.
+ns_test() {
+	local name=$1
+	shift
+	if in_ns timeout 600 python3 "$@" >"$T/ns.out" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "$(tail -1 "$T/ns.out")"
+	fi
+	sed 's/^/    /' "$T/ns.out"
+}
+
 tap_tests() {
 	local why=
 	((EUID == 0)) || why="needs root for a network namespace"
 	[[ -z $why && -c /dev/net/tun ]] || why=${why:-"no /dev/net/tun"}
 	command -v ip >/dev/null || why="no ip command (iproute2)"
 	if [[ -n $why ]]; then
-		skip "virtio-net over tap with static addresses" "$why"
+		skip "virtio-net over tap in a namespace" "$why"
 		return
 	fi
-	NS=hermit-net-$$
-	if ! { ip netns add "$NS" && ip -n "$NS" link set lo up &&
-		ip -n "$NS" tuntap add tap0 mode tap &&
-		ip -n "$NS" addr add 10.0.5.1/24 dev tap0 && ip -n "$NS" link set tap0 up; } 2>"$T/ns.log"; then
-		fail "virtio-net over tap with static addresses" "namespace setup: $(head -1 "$T/ns.log")"
+	if ! make_ns 2>"$T/ns.log"; then
+		fail "virtio-net over tap in a namespace" "namespace setup: $(head -1 "$T/ns.log")"
 		return
 	fi
-	OUT=$T/tap.out
-	timeout -k 5 "$GUEST_TIMEOUT" ip netns exec "$NS" "$BIN/hermit-qemu" \
-		--qemu -netdev --qemu tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off \
-		--qemu -device --qemu virtio-net-pci,netdev=n0,disable-legacy=on \
-		"$T/httpd-static" >"$OUT" 2>&1 </dev/null &
-	GPID=$!
-	if wait_for "httpd: listening on port 9975"; then
-		for _ in $(seq 100); do
-			ip netns exec "$NS" curl -sS -m 5 -o "$T/tap.html" http://10.0.5.3:9975/ 2>/dev/null && break
-			sleep 0.3
-		done
-	fi
-	check "virtio-net over tap: static address 10.0.5.3 logged" -- \
-		has "en0: address 10.0.5.3, mask 255.255.255.0, gateway 10.0.5.1"
-	check "virtio-net over tap: curl in the namespace gets the page" -- \
-		grep -q 'Hello from hermit-c!' "$T/tap.html"
+	tap_guest "$T/httpd-static"
+	check "tap: static address 10.0.5.3 logged" -- \
+		has "en0: address 10.0.5.3, mask 255.255.255.0, gateway 10.0.5.1, DNS none (static)"
+	check "tap: curl in the namespace gets httpd's page" -- tap_page
+	ns_test "tap: 200 concurrent HTTP clients" "$ROOT/tests/httpcheck.py" 10.0.5.3 9975 concurrent 200
+	stop_guest
+	tap_guest "$T/net_echo-static"
+	ns_test "tap: UDP echo of 200 datagrams of 1..1400 bytes" \
+		"$ROOT/tests/netclient.py" udp 10.0.5.3 9975 200
+	ns_test "tap: 200 concurrent TCP connections each echoed" \
+		"$ROOT/tests/netclient.py" many 10.0.5.3 9975 200
+	ns_test "tap: TCP echo of 20 MiB, SHA-256 equal both ways" \
+		"$ROOT/tests/netclient.py" echo 10.0.5.3 9975 $((20 << 20))
 	stop_guest
 	ip netns del "$NS"
 	NS=
@@ -209,8 +247,11 @@ for p in httpd:examples/httpd/httpd.c net_echo:tests/guest/net_echo.c; do
 		exit 0
 	fi
 done
+# The static-address images for the tap tests.
 HERMIT_FEATURES="default tcp" build httpd-static "$ROOT/examples/httpd/httpd.c" ||
 	fail "net: building httpd-static" "hermit-gcc failed"
+HERMIT_FEATURES="default tcp" build net_echo-static "$SRC/net_echo.c" -lpthread ||
+	fail "net: building net_echo-static" "hermit-gcc failed"
 mkdir -p "$T/www"
 head -c $((16 << 20)) /dev/urandom >"$T/www/big.bin"
 echo "a small file" >"$T/www/small.txt"
@@ -219,4 +260,4 @@ httpd_tests virtio-net-pci
 httpd_tests rtl8139
 echo_tests
 stop_vfsd
-[[ -f $T/httpd-static ]] && tap_tests
+[[ -f $T/httpd-static && -f $T/net_echo-static ]] && tap_tests
