@@ -30,16 +30,24 @@
 #include "vfs.h"
 
 static ip4_addr_t cfg_ip, cfg_mask, cfg_gw;
+
+/* The build's addresses: hermit-gcc links strong definitions into the image
+ * for those set at build time (HERMIT_IP=... hermit-gcc); "" = not set. */
+__attribute__((weak)) const char hermit_ip_default[] = "";
+__attribute__((weak)) const char hermit_gateway_default[] = "";
+__attribute__((weak)) const char hermit_mask_default[] = "";
 static bool use_dhcp;
 static char hostname[64] = "hermit";
 
-/* An address setting: the command line's option, the environment (run
- * time or build time), else the default. */
-static void address(const char *opt, const struct cmdline *cl, const char *key, const char *dflt,
-		    ip4_addr_t *out)
+/* An address setting: the command line's option, the run-time
+ * environment, the build's value, else the default. */
+static void address(const char *opt, const struct cmdline *cl, const char *key, const char *build,
+		    const char *dflt, ip4_addr_t *out)
 {
 	const char *v = opt ? opt : cmdline_getenv(cl, key);
 
+	if (build[0])
+		dflt = build; /* hermit-gcc checked it */
 	if (v && !ip4addr_aton(v, out)) {
 		pr_warn("net: %s=%s is not an IPv4 address; using %s", key, v, dflt);
 		v = NULL;
@@ -53,11 +61,14 @@ void net_init(const struct cmdline *cl)
 	const char *host = cmdline_getenv(cl, "HOSTNAME");
 #ifdef HERMIT_FEATURE_DHCPV4
 	const char *ip = cl->ip ? cl->ip : cmdline_getenv(cl, "HERMIT_IP");
+
+	if (!ip && hermit_ip_default[0])
+		ip = hermit_ip_default;
 #endif
 
-	address(cl->ip, cl, "HERMIT_IP", "10.0.5.3", &cfg_ip);
-	address(cl->gateway, cl, "HERMIT_GATEWAY", "10.0.5.1", &cfg_gw);
-	address(cl->mask, cl, "HERMIT_MASK", "255.255.255.0", &cfg_mask);
+	address(cl->ip, cl, "HERMIT_IP", hermit_ip_default, "10.0.5.3", &cfg_ip);
+	address(cl->gateway, cl, "HERMIT_GATEWAY", hermit_gateway_default, "10.0.5.1", &cfg_gw);
+	address(cl->mask, cl, "HERMIT_MASK", hermit_mask_default, "255.255.255.0", &cfg_mask);
 	if (host)
 		ksnprintf(hostname, sizeof(hostname), "%s", host);
 #ifdef HERMIT_FEATURE_DHCPV4

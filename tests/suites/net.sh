@@ -238,6 +238,45 @@ tap_tests() {
 	NS=
 }
 
+# The static address: build time (HERMIT_IP, HERMIT_GATEWAY, HERMIT_MASK),
+# run time (-ip/-gateway/-mask, env=) over it, a bad value refused, and the
+# warning when dhcpv4 makes HERMIT_IP moot. A NIC on restricted user
+# networking without forwards: only the boot log counts.
+addr_run() {
+	qemu --qemu -netdev --qemu user,id=u1,restrict=on --qemu -device --qemu virtio-net-pci,netdev=u1 "$@"
+}
+addr_line() { lines | grep -qF "en0: address $1 (static)"; }
+addr_tests() {
+	local hello=$ROOT/tests/guest/hello.c
+	if ! HERMIT_IP=10.0.5.7 HERMIT_GATEWAY=10.0.5.254 HERMIT_MASK=255.255.0.0 \
+		HERMIT_FEATURES="default tcp" build hello-ip "$hello"; then
+		fail "HERMIT_IP/GATEWAY/MASK at build time" "hermit-gcc failed"
+		return
+	fi
+	addr_run "$T/hello-ip"
+	check "HERMIT_IP, HERMIT_GATEWAY, HERMIT_MASK at build time" -- rc_is 0 -- \
+		addr_line "10.0.5.7, mask 255.255.0.0, gateway 10.0.5.254, DNS none"
+	addr_run -k "-ip 10.0.5.9 -gateway 10.0.5.2 -mask 255.255.255.128" "$T/hello-ip"
+	check "-ip -gateway -mask at run time override the build" -- \
+		addr_line "10.0.5.9, mask 255.255.255.128, gateway 10.0.5.2, DNS none"
+	addr_run -e HERMIT_IP=10.0.5.11 "$T/hello-ip"
+	check "env=HERMIT_IP at run time overrides the build" -- \
+		addr_line "10.0.5.11, mask 255.255.0.0, gateway 10.0.5.254, DNS none"
+	addr_run -e HERMIT_IP=10.0.5.256 "$T/hello-ip"
+	check "a bad run-time address is reported, the build's is used" -- \
+		has "HERMIT_IP=10.0.5.256 is not an IPv4 address" -- \
+		addr_line "10.0.5.7, mask 255.255.0.0, gateway 10.0.5.254, DNS none"
+	if HERMIT_IP=10.0.5.300 HERMIT_FEATURES="default tcp" build bad-ip "$hello" >/dev/null 2>&1; then
+		fail "a bad HERMIT_IP fails the build" "hermit-gcc accepted 10.0.5.300"
+	else
+		check "a bad HERMIT_IP fails the build" -- \
+			grep -q "HERMIT_IP=10.0.5.300: not an IPv4 address" "$T/bad-ip.build.log"
+	fi
+	addr_run -e HERMIT_IP=10.0.5.3 "$T/net_echo" 9975 0
+	check "dhcpv4 with HERMIT_IP set: a warning" -- \
+		has "HERMIT_IP=10.0.5.3 is set, but feature dhcpv4 is on"
+}
+
 command -v qemu-system-x86_64 >/dev/null || { skip "net" "no qemu-system-x86_64"; exit 0; }
 [[ -x $VIRTIOFSD ]] || { skip "net" "no $VIRTIOFSD"; exit 0; }
 command -v curl >/dev/null || { skip "net" "curl is not installed"; exit 0; }
@@ -256,6 +295,7 @@ mkdir -p "$T/www"
 head -c $((16 << 20)) /dev/urandom >"$T/www/big.bin"
 echo "a small file" >"$T/www/small.txt"
 BIG_SHA=$(sha256sum "$T/www/big.bin" | cut -d' ' -f1)
+addr_tests
 httpd_tests virtio-net-pci
 httpd_tests rtl8139
 echo_tests
