@@ -9,7 +9,8 @@
 # and the request. net_echo: 100 MiB of TCP echoed with SHA-256 both ways.
 # Then virtio-net over a tap device with static addresses, inside a network
 # namespace this suite makes and deletes: httpd's page to curl, 200 HTTP
-# clients at once, UDP echo, 200 concurrent TCP connections, a TCP echo. Nothing leaves this machine: slirp is restricted,
+# clients at once, UDP echo, 200 concurrent TCP connections, a TCP echo,
+# getaddrinfo against a DNS server of ours there. Nothing leaves this machine: slirp is restricted,
 # forwards listen on 127.0.0.1, the tap lives in the private namespace.
 . "$(dirname "$0")/../lib.sh"
 SRC=$ROOT/tests/guest
@@ -234,8 +235,30 @@ tap_tests() {
 	ns_test "tap: TCP echo of 20 MiB, SHA-256 equal both ways" \
 		"$ROOT/tests/netclient.py" echo 10.0.5.3 9975 $((20 << 20))
 	stop_guest
+	dns_test
 	ip netns del "$NS"
 	NS=
+}
+
+# getaddrinfo through musl's resolver and our UDP sockets, against a DNS
+# server of ours in the namespace; localhost comes from /etc/hosts.
+dns_test() {
+	local dpid
+	in_ns timeout 120 python3 "$ROOT/tests/dnsserver.py" 10.0.5.1 10 110 \
+		www.hermit.test=10.0.5.42 >"$T/dns.log" 2>&1 &
+	dpid=$!
+	sleep 0.5
+	guest ip netns exec "$NS" "$BIN/hermit-qemu" \
+		--qemu -netdev --qemu tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off \
+		--qemu -device --qemu virtio-net-pci,netdev=n0,disable-legacy=on \
+		"$T/net_dns-static" -s 10.0.5.1 www.hermit.test localhost nosuch.hermit.test
+	kill "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
+	check "tap: getaddrinfo through /etc/resolv.conf's server and /etc/hosts" -- \
+		has_line "www.hermit.test -> 10.0.5.42" -- has_line "localhost -> 127.0.0.1" -- \
+		has_line "nosuch.hermit.test: Name does not resolve" -- rc_is 1 -- \
+		grep -q "asked www.hermit.test type 1" "$T/dns.log"
+	sed 's/^/    /' "$T/dns.log"
 }
 
 # The static address: build time (HERMIT_IP, HERMIT_GATEWAY, HERMIT_MASK),
@@ -291,6 +314,8 @@ HERMIT_FEATURES="default tcp" build httpd-static "$ROOT/examples/httpd/httpd.c" 
 	fail "net: building httpd-static" "hermit-gcc failed"
 HERMIT_FEATURES="default tcp" build net_echo-static "$SRC/net_echo.c" -lpthread ||
 	fail "net: building net_echo-static" "hermit-gcc failed"
+HERMIT_FEATURES="default tcp" build net_dns-static "$SRC/net_dns.c" ||
+	fail "net: building net_dns-static" "hermit-gcc failed"
 mkdir -p "$T/www"
 head -c $((16 << 20)) /dev/urandom >"$T/www/big.bin"
 echo "a small file" >"$T/www/small.txt"
