@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "uhyve.h"
+#include "fake_guest.h"
 
 #define PAGE 4096
 
@@ -23,19 +24,6 @@ static struct hc_env env;
 static int out_pipe[2], err_pipe[2];
 static char err[ERRLEN];
 static int status;
-
-/* Guest RAM of size bytes between two PROT_NONE guard pages. */
-static void fake_guest(uint64_t size)
-{
-	uint8_t *p = mmap(NULL, size + 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED || mprotect(p + PAGE, size, PROT_READ | PROT_WRITE) < 0) {
-		perror("fake guest");
-		exit(2);
-	}
-	g.mem = p + PAGE;
-	g.size = size;
-}
 
 static void put(uint64_t gpa, const void *v, size_t n)
 {
@@ -256,7 +244,9 @@ static void test_fuzz(void)
 	    [UHYVE_HC_FS_RENAME] = sizeof(struct uhyve_fs_path),
 	    [UHYVE_HC_FS_FTRUNCATE] = sizeof(struct uhyve_fs_io),
 	    [UHYVE_HC_FS_READLINK] = sizeof(struct uhyve_fs_path),
-	    [UHYVE_HC_FS_SYMLINK] = sizeof(struct uhyve_fs_path)};
+	    [UHYVE_HC_FS_SYMLINK] = sizeof(struct uhyve_fs_path),
+	    [UHYVE_HC_FS_FSYNC] = sizeof(struct uhyve_fs_io),
+	    [UHYVE_HC_FS_STATFS] = sizeof(struct uhyve_fs_statfs)};
 	uint8_t *copy = malloc(g.size);
 	int round, bad = 0, counts[3] = {0};
 	int null = open("/dev/null", O_RDWR);
@@ -306,7 +296,7 @@ int main(void)
 		return 2;
 	fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-	fake_guest(64 * 1024);
+	fake_guest(&g, 64 * 1024);
 	env = (struct hc_env){.g = &g,
 			      .cmdline = "env=A=1 -- 'two words'",
 			      .out_fd = out_pipe[1],
@@ -318,7 +308,7 @@ int main(void)
 	test_read();
 	test_cmdline();
 	test_unknown();
-	fake_guest(8 * 1024); /* small: the fuzz compares all of it each round */
+	fake_guest(&g, 8 * 1024); /* small: the fuzz compares all of it each round */
 	test_fuzz();
 	return check_done("test_hypercall");
 }

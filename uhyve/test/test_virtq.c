@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "uhyve.h"
+#include "fake_guest.h"
 
 #define PAGE 4096
 #define RAM  (1024 * 1024)
@@ -25,18 +26,6 @@ static struct guest g;
 static struct vq q;
 static struct vq_chain c;
 static char err[ERRLEN];
-
-static void fake_guest(uint64_t size)
-{
-	uint8_t *p = mmap(NULL, size + 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED || mprotect(p + PAGE, size, PROT_READ | PROT_WRITE) < 0) {
-		perror("fake guest");
-		exit(2);
-	}
-	g.mem = p + PAGE;
-	g.size = size;
-}
 
 static void put16(uint64_t gpa, uint16_t v)
 {
@@ -291,7 +280,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	fake_guest(RAM);
+	fake_guest(&g, RAM);
 	test_check();
 	test_good_chains();
 	test_hostile_chains();

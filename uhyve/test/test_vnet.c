@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "uhyve.h"
+#include "fake_guest.h"
 
 #define PAGE 4096
 #define RAM  (1024 * 1024)
@@ -34,18 +35,6 @@ bool run_end(struct run *r, int status)
 	(void)r;
 	ended = status;
 	return true;
-}
-
-static void fake_guest(uint64_t size)
-{
-	uint8_t *p = mmap(NULL, size + 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED || mprotect(p + PAGE, size, PROT_READ | PROT_WRITE) < 0) {
-		perror("fake guest");
-		exit(2);
-	}
-	g.mem = p + PAGE;
-	g.size = size;
 }
 
 static uint32_t cfg_read(unsigned slot, unsigned off, unsigned size)
@@ -265,7 +254,7 @@ int main(void)
 	static const uint8_t mac[6] = {0x02, 0x48, 0x43, 1, 2, 3};
 	int sv[2];
 
-	fake_guest(RAM);
+	fake_guest(&g, RAM);
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) < 0) {
 		perror("socketpair");
 		return 2;
