@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "bytes.h"
 #include "uhyve.h"
 
 #define CFG_COMMAND    0x04
@@ -23,24 +24,6 @@
 #define CMD_MEM	       0x2
 #define STATUS_CAPLIST 0x10
 #define CAP_START      0x40
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 void pci_bus_init(struct pci_bus *b)
 {
