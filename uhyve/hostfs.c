@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -431,6 +432,60 @@ int64_t hfs_ftruncate(struct hfs *fs, int32_t h, uint64_t len)
 	return r;
 }
 
+int64_t hfs_fsync(struct hfs *fs, int32_t h, bool datasync)
+{
+	int fd = hfs_get(fs, h), r;
+
+	if (fd < 0)
+		return fd;
+	r = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+	hfs_put(fs, h);
+	return r;
+}
+
+static int hfs_fd_statfs(int fd, struct uhyve_statfs *out)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	out->type = (uint64_t)sf.f_type;
+	out->bsize = (uint64_t)sf.f_bsize;
+	out->frsize = (uint64_t)(sf.f_frsize ? sf.f_frsize : sf.f_bsize);
+	out->namelen = (uint64_t)sf.f_namelen;
+	out->blocks = sf.f_blocks;
+	out->bfree = sf.f_bfree;
+	out->bavail = sf.f_bavail;
+	out->files = sf.f_files;
+	out->ffree = sf.f_ffree;
+	return 0;
+}
+
+int64_t hfs_statfs(struct hfs *fs, uint32_t mount, const char *path, uint64_t len,
+		   struct uhyve_statfs *out)
+{
+	long fd = hfs_resolve(fs, mount, path, len, O_PATH, 0);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = hfs_fd_statfs((int)fd, out);
+	close((int)fd);
+	return r;
+}
+
+int64_t hfs_fstatfs(struct hfs *fs, int32_t h, struct uhyve_statfs *out)
+{
+	int fd = hfs_get(fs, h), r;
+
+	if (fd < 0)
+		return fd;
+	r = hfs_fd_statfs(fd, out);
+	hfs_put(fs, h);
+	return r;
+}
+
 /* ---- the hypercalls: guest pointers through guest_ptr() ---- */
 
 /* Host address of [gpa, gpa+len) or NULL with err set (the call then ends
@@ -533,8 +588,37 @@ static int hfs_io_call(struct hfs *fs, const struct guest *g, unsigned call, uin
 	case UHYVE_HC_FS_FTRUNCATE:
 		a.ret = hfs_ftruncate(fs, a.handle, a.off);
 		break;
+	case UHYVE_HC_FS_FSYNC:
+		a.ret = hfs_fsync(fs, a.handle, a.flags & 1);
+		break;
 	}
 	memcpy(p + offsetof(struct uhyve_fs_io, ret), &a.ret, sizeof(a.ret));
+	return HC_CONTINUE;
+}
+
+static int hfs_statfs_call(struct hfs *fs, const struct guest *g, uint8_t *p, char *err)
+{
+	const unsigned call = UHYVE_HC_FS_STATFS;
+	struct uhyve_fs_statfs a;
+	struct uhyve_statfs sf;
+	const char *path = NULL;
+	void *buf;
+
+	memcpy(&a, p, sizeof(a));
+	if (!(a.flags & UHYVE_FS_BY_HANDLE) &&
+	    !(path = hfs_ptr(g, call, "path", a.path, a.path_len, err)))
+		return HC_ERROR;
+	if (!(buf = hfs_ptr(g, call, "buffer", a.buf, a.len, err)))
+		return HC_ERROR;
+	if (a.len < sizeof(sf))
+		a.ret = -EINVAL;
+	else if (a.flags & UHYVE_FS_BY_HANDLE)
+		a.ret = hfs_fstatfs(fs, a.handle, &sf);
+	else
+		a.ret = hfs_statfs(fs, a.mount, path, a.path_len, &sf);
+	if (a.ret == 0)
+		memcpy(buf, &sf, sizeof(sf));
+	memcpy(p + offsetof(struct uhyve_fs_statfs, ret), &a.ret, sizeof(a.ret));
 	return HC_CONTINUE;
 }
 
@@ -543,11 +627,17 @@ int hfs_call(struct hfs *fs, const struct guest *g, unsigned call, uint32_t arg,
 {
 	bool io = call == UHYVE_HC_FS_CLOSE || call == UHYVE_HC_FS_PREAD ||
 		  call == UHYVE_HC_FS_PWRITE || call == UHYVE_HC_FS_FSTAT ||
-		  call == UHYVE_HC_FS_GETDENTS || call == UHYVE_HC_FS_FTRUNCATE;
+		  call == UHYVE_HC_FS_GETDENTS || call == UHYVE_HC_FS_FTRUNCATE ||
+		  call == UHYVE_HC_FS_FSYNC;
 	size_t size = io ? sizeof(struct uhyve_fs_io) : sizeof(struct uhyve_fs_path);
-	uint8_t *p = hfs_ptr(g, call, "argument struct", arg, size, err);
+	uint8_t *p;
 
+	if (call == UHYVE_HC_FS_STATFS)
+		size = sizeof(struct uhyve_fs_statfs);
+	p = hfs_ptr(g, call, "argument struct", arg, size, err);
 	if (!p)
 		return HC_ERROR;
+	if (call == UHYVE_HC_FS_STATFS)
+		return hfs_statfs_call(fs, g, p, err);
 	return io ? hfs_io_call(fs, g, call, p, err) : hfs_path_call(fs, g, call, p, err);
 }

@@ -42,6 +42,8 @@ const char *hc_name(unsigned call)
 	    [UHYVE_HC_FS_FTRUNCATE] = "FS_FTRUNCATE",
 	    [UHYVE_HC_FS_READLINK] = "FS_READLINK",
 	    [UHYVE_HC_FS_SYMLINK] = "FS_SYMLINK",
+	    [UHYVE_HC_FS_FSYNC] = "FS_FSYNC",
+	    [UHYVE_HC_FS_STATFS] = "FS_STATFS",
 	};
 	return call < UHYVE_HC_COUNT ? names[call] : "unknown";
 }
@@ -209,7 +211,7 @@ int hc_handle(const struct hc_env *env, unsigned call, uint32_t arg, int *status
 	case UHYVE_HC_CMDLINE:
 		return hc_cmdline(env, arg, err);
 	}
-	if (call >= UHYVE_HC_FS_OPEN && call <= UHYVE_HC_FS_SYMLINK)
+	if (call >= UHYVE_HC_FS_OPEN && call <= UHYVE_HC_FS_STATFS)
 		return hfs_call(env->fs, env->g, call, arg, err); /* hostfs.c */
 	snprintf(err, ERRLEN, "unknown hypercall %u (port 0x%x)", call, UHYVE_PORT(call));
 	return HC_ERROR;

@@ -335,6 +335,10 @@ int64_t hfs_pwrite(struct hfs *fs, int32_t h, const void *buf, uint64_t len, uin
 int64_t hfs_fstat(struct hfs *fs, int32_t h, struct uhyve_stat *out);
 int64_t hfs_getdents(struct hfs *fs, int32_t h, void *buf, uint64_t len);
 int64_t hfs_ftruncate(struct hfs *fs, int32_t h, uint64_t len);
+int64_t hfs_fsync(struct hfs *fs, int32_t h, bool datasync);
+int64_t hfs_statfs(struct hfs *fs, uint32_t mount, const char *path, uint64_t len,
+		   struct uhyve_statfs *out);
+int64_t hfs_fstatfs(struct hfs *fs, int32_t h, struct uhyve_statfs *out);
 
 /* ---- hypercall.c: the calls of <hermit/hypercall.h> ---- */
 struct vnet;

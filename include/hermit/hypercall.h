@@ -10,7 +10,10 @@
  * use and ends the guest with a message naming the call if one is bad.
  * Results are written back into the struct.
  *
- * The ABI version is checked at boot with UHYVE_HC_HELLO.
+ * The ABI version is checked at boot with UHYVE_HC_HELLO. New calls are
+ * added at the end of enum uhyve_call without changing it (an older uhyve
+ * ends a guest that makes one as an unknown hypercall); a changed struct
+ * layout or meaning of an existing call needs a new version.
  */
 #ifndef HERMIT_HYPERCALL_H
 #define HERMIT_HYPERCALL_H
@@ -40,6 +43,8 @@ enum uhyve_call {
 	UHYVE_HC_FS_FTRUNCATE = 15, /* struct uhyve_fs_io */
 	UHYVE_HC_FS_READLINK = 16,  /* struct uhyve_fs_path */
 	UHYVE_HC_FS_SYMLINK = 17,   /* struct uhyve_fs_path */
+	UHYVE_HC_FS_FSYNC = 18,	    /* struct uhyve_fs_io */
+	UHYVE_HC_FS_STATFS = 19,    /* struct uhyve_fs_statfs */
 	UHYVE_HC_COUNT
 };
 
@@ -148,11 +153,13 @@ struct uhyve_fs_path {
  *  FS_GETDENTS  the next linux_dirent64 records of a directory into buf
  *               (len bytes), as getdents64(2); ret: bytes, 0 at the end.
  *  FS_FTRUNCATE set the size to off.
- * A handle that is not open gives -EBADF. ret: 0 (unless said otherwise)
- * or -errno. */
+ *  FS_FSYNC     flags 1: fdatasync(2) the host file, 0: fsync(2); it
+ *               returns when the host has written it to its storage.
+ * flags is 0 for the calls other than FS_FSYNC. A handle that is not open
+ * gives -EBADF. ret: 0 (unless said otherwise) or -errno. */
 struct uhyve_fs_io {
 	int32_t handle;
-	uint32_t reserved;
+	uint32_t flags;
 	uint64_t buf, len;
 	uint64_t off;
 	int64_t ret;
@@ -167,6 +174,30 @@ struct uhyve_stat {
 	int64_t atime_sec, atime_nsec;
 	int64_t mtime_sec, mtime_nsec;
 	int64_t ctime_sec, ctime_nsec;
+};
+
+/* FS_STATFS: the host file system that holds a file of a mount. flags 0:
+ * path (followed if a symbolic link, resolved as for every path call) in
+ * mount `mount`, "" for the mount's root; flags UHYVE_FS_BY_HANDLE: the
+ * open handle `handle` (path is then not read; -EBADF if not open).
+ * buf -> struct uhyve_statfs, len >= its size. ret: 0 or -errno. */
+#define UHYVE_FS_BY_HANDLE 1
+struct uhyve_fs_statfs {
+	uint32_t mount;
+	int32_t handle;
+	uint32_t flags;
+	uint32_t reserved;
+	uint64_t path, path_len;
+	uint64_t buf, len;
+	int64_t ret;
+};
+
+/* What FS_STATFS returns: the host's statfs(2) figures. type is the
+ * host's f_type (its file system magic, e.g. 0xef53 for ext4); frsize is
+ * f_frsize, or f_bsize where the host leaves it 0 (as statvfs(3) does). */
+struct uhyve_statfs {
+	uint64_t type, bsize, frsize, namelen;
+	uint64_t blocks, bfree, bavail, files, ffree;
 };
 
 #endif

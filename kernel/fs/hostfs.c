@@ -23,6 +23,8 @@ static struct spinlock lock;
 static struct uhyve_fs_path parg;
 static struct uhyve_fs_io ioarg;
 static struct uhyve_stat ustat;
+static struct uhyve_fs_statfs sarg;
+static struct uhyve_statfs ustatfs;
 static char path1[VFS_PATH_MAX], path2[VFS_PATH_MAX];
 static char bounce[BOUNCE] __attribute__((aligned(4096)));
 
@@ -178,20 +180,51 @@ static long hostfs_ftruncate(struct file *f, uint64_t len)
 	return r;
 }
 
-/* Writes reach the host file at once (pwrite on the host), so the host
- * sees them; forcing them to the host's disk needs a hypercall of its own
- * (not in the ABI yet). */
+/* Writes reach the host file at once (pwrite on the host); this makes the
+ * host write them to its storage (fsync/fdatasync there). */
 static long hostfs_fsync(struct file *f, bool datasync)
 {
-	(void)f, (void)datasync;
+	long r;
+
+	spin_lock(&lock);
+	ioarg = (struct uhyve_fs_io){.handle = handle_of(f), .flags = datasync};
+	uhyve_hypercall(UHYVE_HC_FS_FSYNC, &ioarg);
+	r = (long)ioarg.ret;
+	spin_unlock(&lock);
+	return r;
+}
+
+/* FS_STATFS with sarg set but for buf/len, lock held: the host's figures
+ * into sf. */
+static long statfs_call(struct statfs *sf)
+{
+	sarg.buf = (uintptr_t)&ustatfs;
+	sarg.len = sizeof(ustatfs);
+	uhyve_hypercall(UHYVE_HC_FS_STATFS, &sarg);
+	if (sarg.ret)
+		return (long)sarg.ret;
+	kmemset(sf, 0, sizeof(*sf));
+	sf->f_type = ustatfs.type;
+	sf->f_bsize = ustatfs.bsize;
+	sf->f_frsize = ustatfs.frsize;
+	sf->f_namelen = ustatfs.namelen;
+	sf->f_blocks = ustatfs.blocks;
+	sf->f_bfree = ustatfs.bfree;
+	sf->f_bavail = ustatfs.bavail;
+	sf->f_files = ustatfs.files;
+	sf->f_ffree = ustatfs.ffree;
 	return 0;
 }
 
-/* No statfs hypercall in the ABI yet. */
 static long hostfs_statfs(struct file *f, struct statfs *sf)
 {
-	(void)f, (void)sf;
-	return -ENOSYS;
+	long r;
+
+	spin_lock(&lock);
+	sarg = (struct uhyve_fs_statfs){.handle = handle_of(f), .flags = UHYVE_FS_BY_HANDLE};
+	r = statfs_call(sf);
+	spin_unlock(&lock);
+	return r;
 }
 
 static void hostfs_release(struct file *f)
@@ -312,6 +345,22 @@ static long be_truncate(void *ctx, const char *rel, uint64_t len)
 	return r;
 }
 
+static long be_statfs(void *ctx, const char *rel, struct statfs *sf)
+{
+	uint64_t n;
+	long r;
+
+	spin_lock(&lock);
+	r = copy_path(path1, rel, &n);
+	if (r == 0) {
+		sarg = (struct uhyve_fs_statfs){.mount = (uint32_t)(uintptr_t)ctx,
+						.path = (uintptr_t)path1, .path_len = n};
+		r = statfs_call(sf);
+	}
+	spin_unlock(&lock);
+	return r;
+}
+
 const struct fs_backend hostfs_backend = {
 	.name = "hostfs",
 	.open = be_open,
@@ -322,6 +371,7 @@ const struct fs_backend hostfs_backend = {
 	.symlink = be_symlink,
 	.readlink = be_readlink,
 	.truncate = be_truncate,
+	.statfs = be_statfs,
 };
 
 /* Mount uhyve's host directory i at the i-th comma-separated path of

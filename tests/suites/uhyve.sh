@@ -370,10 +370,11 @@ nofloat_tests
 guest_program_tests
 runner_tests
 
-# Host directories (--mount): files in and out, and every escape refused
-# with nothing outside the mount read or changed.
+# Host directories (--mount): files in and out, fsync and statfs reaching
+# the host, and every escape refused with nothing outside the mount read
+# or changed.
 if [[ ! -w /dev/kvm ]]; then
-	skip "uhyve --mount: guest file I/O and escapes" "no usable /dev/kvm"
+	skip "uhyve --mount: guest file I/O, fsync, statfs and escapes" "no usable /dev/kvm"
 elif build mount_io "$ROOT/tests/guest/mount_io.c"; then
 	mt=$T/mt
 	mkdir -p "$mt/host"
@@ -381,11 +382,15 @@ elif build mount_io "$ROOT/tests/guest/mount_io.c"; then
 	echo "hello from the host" >"$mt/host/in.txt"
 	ln -s /etc "$mt/host/escape"
 	ln -s .. "$mt/host/up"
-	guest "$BIN/uhyve" --mount "$mt/host:/data" "$T/mount_io"
-	out_is() { [[ $(cat "$mt/host/out.txt" 2>/dev/null) == "written in the guest" ]]; }
+	# the host's statfs f_type of the directory, which the guest's statfs must give
+	guest "$BIN/uhyve" --mount "$mt/host:/data" "$T/mount_io" "$(stat -f -c %t "$mt/host")"
+	out_is() {
+		[[ $(cat "$mt/host/out.txt" 2>/dev/null) == "written in the guest" &&
+			$(cat "$mt/host/sync.txt" 2>/dev/null) == synced ]]
+	}
 	outside_same() { [[ $(cat "$mt/outside.txt") == secret && $(ls "$mt" | tr '\n' ' ') == "host outside.txt " ]]; }
-	check "uhyve --mount: guest file I/O and escapes" -- rc_is 0 -- has "all checks passed" \
+	check "uhyve --mount: guest file I/O, fsync, statfs and escapes" -- rc_is 0 -- has "all checks passed" \
 		-- out_is -- outside_same
 else
-	fail "uhyve --mount: guest file I/O and escapes" "hermit-gcc failed on mount_io.c"
+	fail "uhyve --mount: guest file I/O, fsync, statfs and escapes" "hermit-gcc failed on mount_io.c"
 fi

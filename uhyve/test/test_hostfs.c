@@ -4,12 +4,14 @@
  * against a temporary tree  T/outside (a file that must never change) and
  * T/mnt (the mount), hostile paths are refused and nothing outside the
  * mount is read or changed; the hypercalls end the guest on bad pointers.
+ * fsync and statfs reach the host (statfs gives the host's own figures).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -239,6 +241,61 @@ static void test_ops(void)
 	CHECK(outside_intact());
 }
 
+/* fsync/fdatasync on handles; statfs by path and by handle gives what the
+ * host's statfs(2) says of the mount. */
+static void test_sync_statfs(void)
+{
+	struct uhyve_statfs u;
+	struct statfs host;
+	char path[5000];
+	int64_t h, d;
+
+	memset(path, 'a', sizeof(path));
+	h = hfs_open(&fs, 0, P("file"), O_RDWR, 0);
+	CHECK(h >= 0 && hfs_pwrite(&fs, (int32_t)h, "hello", 5, 0) == 5);
+	CHECK(hfs_fsync(&fs, (int32_t)h, false) == 0);
+	CHECK(hfs_fsync(&fs, (int32_t)h, true) == 0);
+	d = hfs_open(&fs, 0, P("sub"), O_RDONLY | O_DIRECTORY, 0);
+	CHECK(d >= 0 && hfs_fsync(&fs, (int32_t)d, false) == 0); /* a directory too */
+	CHECK(statfs(mnt, &host) == 0);
+	memset(&u, 0xa5, sizeof(u));
+	CHECK(hfs_statfs(&fs, 0, "", 0, &u) == 0);
+	CHECK(u.type == (uint64_t)host.f_type && u.bsize == (uint64_t)host.f_bsize &&
+	      u.blocks == host.f_blocks && u.files == host.f_files &&
+	      u.namelen == (uint64_t)host.f_namelen && u.bsize > 0 && u.blocks > 0 &&
+	      u.frsize > 0 && u.bavail <= u.bfree && u.bfree <= u.blocks);
+	memset(&u, 0, sizeof(u));
+	CHECK(hfs_statfs(&fs, 0, P("sub/../file"), &u) == 0 && u.type == (uint64_t)host.f_type);
+	memset(&u, 0, sizeof(u));
+	CHECK(hfs_statfs(&fs, 0, P("rel"), &u) == 0 && u.type == (uint64_t)host.f_type);
+	memset(&u, 0, sizeof(u));
+	CHECK(hfs_fstatfs(&fs, (int32_t)h, &u) == 0 && u.type == (uint64_t)host.f_type &&
+	      u.blocks == host.f_blocks);
+	CHECK(hfs_fstatfs(&fs, (int32_t)d, &u) == 0 && u.type == (uint64_t)host.f_type);
+	/* statfs cannot leave the mount either */
+	CHECK(hfs_statfs(&fs, 0, P("../outside"), &u) == -EACCES);
+	CHECK(hfs_statfs(&fs, 0, P("abs"), &u) == -EACCES);
+	CHECK(hfs_statfs(&fs, 0, P("up"), &u) == -EACCES);
+	CHECK(hfs_statfs(&fs, 0, P("/"), &u) == -EACCES);
+	CHECK(hfs_statfs(&fs, 0, P("nope"), &u) == -ENOENT);
+	CHECK(hfs_statfs(&fs, 0, path, sizeof(path), &u) == -ENAMETOOLONG);
+	CHECK(hfs_statfs(&fs, 1, "", 0, &u) == -ENOENT);
+	CHECK(hfs_statfs(NULL, 0, "", 0, &u) == -ENOENT);
+	CHECK(hfs_close(&fs, (int32_t)d) == 0 && hfs_close(&fs, (int32_t)h) == 0);
+	/* handles that are not open */
+	CHECK(hfs_fsync(&fs, (int32_t)h, false) == -EBADF);
+	CHECK(hfs_fsync(&fs, (int32_t)h, true) == -EBADF);
+	CHECK(hfs_fsync(&fs, -1, false) == -EBADF);
+	CHECK(hfs_fsync(&fs, HFS_HANDLES, false) == -EBADF);
+	CHECK(hfs_fsync(&fs, INT32_MIN, true) == -EBADF);
+	CHECK(hfs_fsync(NULL, 0, false) == -EBADF);
+	CHECK(hfs_fstatfs(&fs, (int32_t)h, &u) == -EBADF);
+	CHECK(hfs_fstatfs(&fs, -1, &u) == -EBADF);
+	CHECK(hfs_fstatfs(&fs, HFS_HANDLES, &u) == -EBADF);
+	CHECK(hfs_fstatfs(NULL, 0, &u) == -EBADF);
+	CHECK(outside_intact());
+}
+
 /* The hypercall entry: a fake guest, bad pointers end it. */
 static void test_calls(void)
 {
@@ -282,6 +339,120 @@ static void test_calls(void)
 	CHECK(a.ret == -ENOENT);
 }
 
+/* FS_FSYNC and FS_STATFS through the hypercall entry: bad handles are
+ * -EBADF to the guest, bad pointers end it. */
+static void test_sync_statfs_calls(void)
+{
+	static uint8_t ram[1 << 20] __attribute__((aligned(4096)));
+	struct guest g = {.mem = ram, .size = sizeof(ram)};
+	struct uhyve_fs_statfs s;
+	struct uhyve_statfs u;
+	struct uhyve_fs_io io;
+	struct statfs host;
+	char err[ERRLEN];
+	int64_t h = hfs_open(&fs, 0, P("file"), O_RDWR, 0);
+
+	CHECK(h >= 0 && statfs(mnt, &host) == 0);
+	/* FS_FSYNC: fsync, fdatasync, a closed handle, a handle out of range */
+	io = (struct uhyve_fs_io){.handle = (int32_t)h, .ret = 1};
+	memcpy(ram + 0x1000, &io, sizeof(io));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_FSYNC, 0x1000, err) == HC_CONTINUE);
+	memcpy(&io, ram + 0x1000, sizeof(io));
+	CHECK(io.ret == 0);
+	io = (struct uhyve_fs_io){.handle = (int32_t)h, .flags = 1, .ret = 1};
+	memcpy(ram + 0x1000, &io, sizeof(io));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_FSYNC, 0x1000, err) == HC_CONTINUE);
+	memcpy(&io, ram + 0x1000, sizeof(io));
+	CHECK(io.ret == 0);
+	io = (struct uhyve_fs_io){.handle = 77, .ret = 1};
+	memcpy(ram + 0x1000, &io, sizeof(io));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_FSYNC, 0x1000, err) == HC_CONTINUE);
+	memcpy(&io, ram + 0x1000, sizeof(io));
+	CHECK(io.ret == -EBADF);
+	io = (struct uhyve_fs_io){.handle = -5, .ret = 1};
+	memcpy(ram + 0x1000, &io, sizeof(io));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_FSYNC, 0x1000, err) == HC_CONTINUE);
+	memcpy(&io, ram + 0x1000, sizeof(io));
+	CHECK(io.ret == -EBADF);
+	CHECK(hfs_call(NULL, &g, UHYVE_HC_FS_FSYNC, 0x1000, err) == HC_CONTINUE);
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_FSYNC, sizeof(ram) - 8, err) == HC_ERROR &&
+	      CONTAINS(err, "FS_FSYNC: argument struct"));
+
+	/* FS_STATFS by path: the host's figures in the guest's buffer */
+	memcpy(ram + 0x2000, "sub", 3);
+	memset(ram + 0x3000, 0, sizeof(u));
+	s = (struct uhyve_fs_statfs){.path = 0x2000, .path_len = 3, .buf = 0x3000,
+				     .len = sizeof(u), .ret = 1};
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_CONTINUE);
+	memcpy(&s, ram + 0x1000, sizeof(s));
+	memcpy(&u, ram + 0x3000, sizeof(u));
+	CHECK(s.ret == 0 && u.type == (uint64_t)host.f_type && u.blocks == host.f_blocks &&
+	      u.bsize == (uint64_t)host.f_bsize);
+	/* by handle: path is not read, even when it points nowhere */
+	memset(ram + 0x3000, 0, sizeof(u));
+	s = (struct uhyve_fs_statfs){.handle = (int32_t)h, .flags = UHYVE_FS_BY_HANDLE,
+				     .path = 0xffffffffffff0000ull, .path_len = 9,
+				     .buf = 0x3000, .len = sizeof(u), .ret = 1};
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_CONTINUE);
+	memcpy(&s, ram + 0x1000, sizeof(s));
+	memcpy(&u, ram + 0x3000, sizeof(u));
+	CHECK(s.ret == 0 && u.type == (uint64_t)host.f_type && u.blocks == host.f_blocks);
+	/* a handle that is not open, a buffer too small: errors, nothing written */
+	memset(ram + 0x3000, 0x5a, sizeof(u));
+	s.handle = 200;
+	s.ret = 1;
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_CONTINUE);
+	memcpy(&s, ram + 0x1000, sizeof(s));
+	CHECK(s.ret == -EBADF && ram[0x3000] == 0x5a);
+	s.handle = -1;
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_CONTINUE);
+	memcpy(&s, ram + 0x1000, sizeof(s));
+	CHECK(s.ret == -EBADF);
+	s.handle = (int32_t)h;
+	s.len = sizeof(u) - 1;
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_CONTINUE);
+	memcpy(&s, ram + 0x1000, sizeof(s));
+	CHECK(s.ret == -EINVAL && ram[0x3000] == 0x5a);
+	/* no mounts: ENOENT by path, EBADF by handle */
+	s.len = sizeof(u);
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(NULL, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_CONTINUE);
+	memcpy(&s, ram + 0x1000, sizeof(s));
+	CHECK(s.ret == -EBADF);
+	s = (struct uhyve_fs_statfs){.path = 0x2000, .path_len = 3, .buf = 0x3000,
+				     .len = sizeof(u)};
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(NULL, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_CONTINUE);
+	memcpy(&s, ram + 0x1000, sizeof(s));
+	CHECK(s.ret == -ENOENT);
+	/* bad pointers end the guest: path, buffer (by path and by handle), struct */
+	s = (struct uhyve_fs_statfs){.path = sizeof(ram) - 1, .path_len = 3, .buf = 0x3000,
+				     .len = sizeof(u)};
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_ERROR &&
+	      CONTAINS(err, "FS_STATFS: path"));
+	s.path = 0x2000;
+	s.buf = sizeof(ram) - 16;
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_ERROR &&
+	      CONTAINS(err, "FS_STATFS: buffer"));
+	s.flags = UHYVE_FS_BY_HANDLE;
+	s.handle = (int32_t)h;
+	s.buf = 0xfffffffffffffff0ull;
+	memcpy(ram + 0x1000, &s, sizeof(s));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, 0x1000, err) == HC_ERROR &&
+	      CONTAINS(err, "FS_STATFS: buffer"));
+	CHECK(hfs_call(&fs, &g, UHYVE_HC_FS_STATFS, sizeof(ram) - sizeof(s) + 8, err) ==
+		  HC_ERROR &&
+	      CONTAINS(err, "FS_STATFS: argument struct"));
+	CHECK(hfs_close(&fs, (int32_t)h) == 0);
+}
+
 int main(void)
 {
 	char cmd[400];
@@ -291,7 +462,9 @@ int main(void)
 	test_mount_options();
 	test_escapes();
 	test_ops();
+	test_sync_statfs();
 	test_calls();
+	test_sync_statfs_calls();
 	hfs_free(&fs);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	r = system(cmd);
