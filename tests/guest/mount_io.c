@@ -70,7 +70,8 @@ static void sync_and_statfs(unsigned long host_type)
 	close(fd);
 	check(statfs("/data/in.txt", &fsf) == 0 && fsf.f_type == sf.f_type, "statfs of a file");
 	errno = 0;
-	check(statfs("/data/nope", &fsf) < 0 && errno == ENOENT, "statfs of a missing file: ENOENT");
+	check(statfs("/data/nope", &fsf) < 0 && errno == ENOENT,
+	      "statfs of a missing file: ENOENT");
 	errno = 0;
 	check(statfs("/data/escape", &fsf) < 0 && errno == EACCES,
 	      "statfs through a symlink to /etc is refused (EACCES)");
