@@ -218,14 +218,16 @@ static long thread_main(void *arg, long regs_bad)
 	return 0;
 }
 
-/* join: waits (30 s at most) for CHILD_CLEARTID to clear T's ctid, which
- * the kernel does, with a futex wake, when the thread exits; 1 if it did. */
+/* join: waits (80 s at most: on an emulating KVM under load a thread's
+ * 2000 locked increments can take tens of seconds) for CHILD_CLEARTID to
+ * clear T's ctid, which the kernel does, with a futex wake, when the thread
+ * exits; 1 if it did. */
 static int join(struct thread *t)
 {
 	struct timespec second = {1, 0};
 	int v;
 
-	for (int i = 0; i < 30; i++) {
+	for (int i = 0; i < 80; i++) {
 		v = __atomic_load_n(&t->ctid, __ATOMIC_SEQ_CST);
 		if (v == 0)
 			return 1;
