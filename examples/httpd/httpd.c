@@ -43,7 +43,7 @@ struct conn {
 	off_t file_off, file_end;
 	int keep_alive;	   /* after this response */
 	int close_after;   /* close once out and file are sent */
-	int want_out;	   /* EPOLLOUT is armed */
+	unsigned armed;	   /* the epoll events asked for now */
 };
 
 static int verbose, ep;
@@ -309,13 +309,17 @@ static int handle(struct conn *c, char *req)
 	return 0;
 }
 
-static void want_out(struct conn *c, int on)
+/* Ask for what the connection can use: more input while its buffer has
+ * room (a client that pipelines faster than we answer waits in its socket),
+ * and room to send while an answer is pending. */
+static void arm(struct conn *c, int sending)
 {
-	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
+	unsigned want = (c->in_len < REQ_MAX - 1 ? EPOLLIN : 0) | (sending ? EPOLLOUT : 0);
+	struct epoll_event ev = {.events = want, .data.ptr = c};
 
-	if (c->want_out == on)
+	if (c->armed == want)
 		return;
-	c->want_out = on;
+	c->armed = want;
 	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -385,7 +389,7 @@ static void service(struct conn *c, unsigned events)
 {
 	int r;
 
-	if (events & EPOLLIN) {
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		while (c->in_len < REQ_MAX - 1) {
 			ssize_t n = recv(c->fd, c->in + c->in_len, REQ_MAX - 1 - c->in_len, 0);
 
@@ -406,10 +410,10 @@ static void service(struct conn *c, unsigned events)
 			return;
 		}
 		if (r == 0) {
-			want_out(c, 1);
+			arm(c, 1);
 			return;
 		}
-		want_out(c, 0);
+		arm(c, 0);
 		c->in[c->in_len] = 0;
 		if (!strstr(c->in, "\r\n\r\n"))
 			return;
@@ -438,6 +442,7 @@ static void accept_all(int ls)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->fd = fd;
 		c->file = -1;
+		c->armed = EPOLLIN;
 		ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = c};
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
