@@ -10,7 +10,8 @@
 # Then virtio-net over a tap device with static addresses, inside a network
 # namespace this suite makes and deletes: httpd's page to curl, 200 HTTP
 # clients at once, UDP echo, 200 concurrent TCP connections, a TCP echo,
-# getaddrinfo against a DNS server of ours there. Nothing leaves this machine: slirp is restricted,
+# getaddrinfo against a DNS server of ours there, the guest as a client
+# (connected, and ECONNREFUSED from a closed port). Nothing leaves this machine: slirp is restricted,
 # forwards listen on 127.0.0.1, the tap lives in the private namespace.
 . "$(dirname "$0")/../lib.sh"
 SRC=$ROOT/tests/guest
@@ -236,8 +237,41 @@ tap_tests() {
 		"$ROOT/tests/netclient.py" echo 10.0.5.3 9975 $((20 << 20))
 	stop_guest
 	dns_test
+	client_test
 	ip netns del "$NS"
 	NS=
+}
+
+# The guest as a client: a non-blocking connect to a listener of ours in
+# the namespace (which answers the guest's line in upper case), and to a
+# closed port there (the namespace's kernel answers with a reset).
+client_test() {
+	local lpid
+	in_ns timeout 120 python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.5.1", 9976))
+s.listen(1)
+s.settimeout(110)
+c, peer = s.accept()
+line = c.makefile().readline()
+print("listener: got", line.strip(), "from", peer[0], flush=True)
+c.sendall(line.upper().encode())
+' >"$T/listener.log" 2>&1 &
+	lpid=$!
+	sleep 0.5
+	guest ip netns exec "$NS" "$BIN/hermit-qemu" \
+		--qemu -netdev --qemu tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off \
+		--qemu -device --qemu virtio-net-pci,netdev=n0,disable-legacy=on \
+		"$T/net_connect-static" 10.0.5.1:9976 10.0.5.1:9977
+	kill "$lpid" 2>/dev/null
+	wait "$lpid" 2>/dev/null
+	check "tap: the guest connects out (non-blocking) and talks" -- \
+		has_line "10.0.5.1:9976: connected, got HELLO FROM HERMIT-C" -- \
+		grep -q "listener: got hello from hermit-c from 10.0.5.3" "$T/listener.log"
+	check "tap: a non-blocking connect to a closed port gives ECONNREFUSED" -- \
+		has_line "10.0.5.1:9977: Connection refused (ECONNREFUSED)" -- rc_is 1
 }
 
 # getaddrinfo through musl's resolver and our UDP sockets, against a DNS
@@ -314,8 +348,10 @@ HERMIT_FEATURES="default tcp" build httpd-static "$ROOT/examples/httpd/httpd.c" 
 	fail "net: building httpd-static" "hermit-gcc failed"
 HERMIT_FEATURES="default tcp" build net_echo-static "$SRC/net_echo.c" -lpthread ||
 	fail "net: building net_echo-static" "hermit-gcc failed"
-HERMIT_FEATURES="default tcp" build net_dns-static "$SRC/net_dns.c" ||
-	fail "net: building net_dns-static" "hermit-gcc failed"
+for p in net_dns net_connect; do
+	HERMIT_FEATURES="default tcp" build $p-static "$SRC/$p.c" ||
+		fail "net: building $p-static" "hermit-gcc failed"
+done
 mkdir -p "$T/www"
 head -c $((16 << 20)) /dev/urandom >"$T/www/big.bin"
 echo "a small file" >"$T/www/small.txt"
