@@ -45,6 +45,8 @@ bench: setup
 	@bench/uhyve.sh
 	@bench/timer.sh
 	@bench/threads.sh
+	@bench/files.sh
+	@bench/net.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
