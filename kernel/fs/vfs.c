@@ -456,6 +456,17 @@ static long start_dir(int dirfd, const char *path, struct inode **out)
 
 /* ---- operations ---- */
 
+/* Resolve path (relative to dirfd unless absolute) into w. Returns with the
+ * lock held, whatever the result. */
+static long walk_at(int dirfd, const char *path, bool follow, struct walk *w)
+{
+	struct inode *start;
+	long r = start_dir(dirfd, path, &start);
+
+	spin_lock(&lock);
+	return r ? r : walk(start, path, follow, w);
+}
+
 /* The absolute path of n (lock held), with "/" and rel appended when rel
  * is not empty; into a kmalloc'd string, NULL when out of memory. */
 static char *path_of(struct inode *n, const char *rel)
@@ -498,15 +509,12 @@ static char *path_of(struct inode *n, const char *rel)
 
 long vfs_open(int dirfd, const char *path, int flags, int mode, struct file **out)
 {
-	struct inode *start, *n;
+	struct inode *n;
 	struct walk w;
 	const struct file_ops *ops;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, !(flags & O_NOFOLLOW), &w);
+	r = walk_at(dirfd, path, !(flags & O_NOFOLLOW), &w);
 	if (r)
 		goto out;
 	if (w.mount) {
@@ -570,14 +578,10 @@ out:
 
 long vfs_stat(int dirfd, const char *path, struct stat *st, bool follow)
 {
-	struct inode *start;
 	struct walk w;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, follow, &w);
+	r = walk_at(dirfd, path, follow, &w);
 	if (!r)
 		IN_MOUNT(w, stat, st, follow);
 	if (!r && !w.node)
@@ -615,14 +619,10 @@ static void ram_statfs(struct statfs *sf)
 
 long vfs_statfs(int dirfd, const char *path, struct statfs *sf)
 {
-	struct inode *start;
 	struct walk w;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, true, &w);
+	r = walk_at(dirfd, path, true, &w);
 	if (!r && w.mount) {
 		const struct fs_backend *be = w.mount->mnt;
 		void *ctx = w.mount->mnt_ctx;
@@ -647,14 +647,10 @@ long vfs_fstatfs(struct file *f, struct statfs *sf)
 
 long vfs_mkdir(int dirfd, const char *path, int mode)
 {
-	struct inode *start;
 	struct walk w;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, false, &w);
+	r = walk_at(dirfd, path, false, &w);
 	if (!r)
 		IN_MOUNT(w, mkdir, mode);
 	if (!r && w.node)
@@ -667,19 +663,16 @@ long vfs_mkdir(int dirfd, const char *path, int mode)
 
 long vfs_unlink(int dirfd, const char *path, bool dir)
 {
-	struct inode *start, *n;
+	struct inode *n;
 	struct walk w;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, false, &w);
+	r = walk_at(dirfd, path, false, &w);
 	if (!r && w.mount && !w.rel[0])
 		r = -EBUSY; /* the mount point itself */
 	if (!r)
 		IN_MOUNT(w, unlink, dir);
-	n = w.node;
+	n = r ? NULL : w.node;
 	if (!r && !n)
 		r = -ENOENT;
 	else if (!r && n == root)
@@ -772,14 +765,11 @@ out:
 
 long vfs_symlink(const char *target, int dirfd, const char *path)
 {
-	struct inode *start, *n;
+	struct inode *n;
 	struct walk w;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, false, &w);
+	r = walk_at(dirfd, path, false, &w);
 	if (!r && w.mount) {
 		const struct fs_backend *be = w.mount->mnt;
 		void *ctx = w.mount->mnt_ctx;
@@ -801,14 +791,10 @@ long vfs_symlink(const char *target, int dirfd, const char *path)
 
 long vfs_readlink(int dirfd, const char *path, char *buf, size_t len)
 {
-	struct inode *start;
 	struct walk w;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, false, &w);
+	r = walk_at(dirfd, path, false, &w);
 	if (!r)
 		IN_MOUNT(w, readlink, buf, len);
 	if (!r && !w.node)
@@ -837,14 +823,10 @@ long vfs_truncate(const char *path, uint64_t len)
 
 long vfs_chdir(int dirfd, const char *path)
 {
-	struct inode *start;
 	struct walk w;
 	long r;
 
-	if ((r = start_dir(dirfd, path, &start)))
-		return r;
-	spin_lock(&lock);
-	r = walk(start, path, true, &w);
+	r = walk_at(dirfd, path, true, &w);
 	if (!r && w.mount) {
 		struct stat st;
 		struct inode *m = w.mount;
