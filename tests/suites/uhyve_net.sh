@@ -152,3 +152,4 @@ if [[ $RC == 0 ]]; then
 	check "uhyve --mac: the host saw the guest's MAC" -- \
 		grep -qx "arp 02:00:00:00:00:42" "$T/client.log"
 fi
+echo_test "uhyve --tap with 2 vCPUs: UDP and TCP echo" 10.0.5.3 -c 2
