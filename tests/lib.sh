@@ -22,11 +22,13 @@ build() {
 	return $rc
 }
 
-# guest CMD...: runs a guest (hermit-qemu, uhyve, ...) under a hard timeout;
-# sets OUT (the file with stdout and stderr) and RC (the exit status).
+# guest CMD...: runs a guest (hermit-qemu, uhyve, ...) under a hard timeout
+# (15 s past GUEST_TIMEOUT, so that a `hermit-qemu --timeout $GUEST_TIMEOUT`
+# inside gets to ask the guest for its hang report first); sets OUT (the
+# file with stdout and stderr) and RC (the exit status).
 guest() {
 	OUT=$T/out.$RANDOM$RANDOM
-	timeout -k 5 "$GUEST_TIMEOUT" "$@" >"$OUT" 2>&1 </dev/null
+	timeout -k 5 "$((GUEST_TIMEOUT + 15))" "$@" >"$OUT" 2>&1 </dev/null
 	RC=$?
 }
 

@@ -42,6 +42,11 @@ struct thread {
 };
 
 void sched_init(void);
+/* For a hang report (an NMI from the host): every CPU's current thread and
+ * run queue, and every thread with its state and, when it is not running,
+ * where it stopped (a backtrace from its saved context). Reads without
+ * locks: the other CPUs are stopped or the report is best effort. */
+void sched_dump(void);
 void sched_init_cpu(struct cpu *c);
 struct thread *sched_make_idle(struct cpu *c, bool running);
 uint64_t fpu_area_size(void);

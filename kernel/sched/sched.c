@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "power.h"
 #include "sched.h"
+#include "trap.h"
 
 #define SLICE_NS 10000000ull
 
@@ -29,6 +30,50 @@ static uint64_t online_mask(void)
 		if (cpus[i].online)
 			m |= 1ull << i;
 	return m;
+}
+
+static const char *state_name(int s)
+{
+	static const char *const names[] = {"running", "runnable", "blocked", "waking", "exited"};
+
+	return s >= 0 && s < (int)ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+void sched_dump(void)
+{
+	uint64_t now = clock_uptime_ns();
+
+	kprintf("  CPUs:\n");
+	for (uint32_t i = 0; i < MAX_CPUS; i++) {
+		struct cpu *c = &cpus[i];
+		int queued = 0;
+
+		if (!c->online)
+			continue;
+		for (struct thread *t = c->rq_head; t && queued < 1000; t = t->next)
+			queued++;
+		kprintf("    CPU %u: running %s%d, %d queued\n", i,
+			c->current && c->current->idle ? "idle " : "thread ",
+			c->current ? c->current->tid : -1, queued);
+	}
+	kprintf("  threads:\n");
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		kprintf("    thread %d%s%s: %s on CPU %u%s%s", t->tid, t->name ? " " : "",
+			t->name ? t->name : "", state_name(t->state), t->cpu,
+			t->on_cpu ? ", on its CPU" : "", t->queued ? ", queued" : "");
+		if (t->timer.armed)
+			kprintf(", timer in %ld ms", (long)(t->timer.deadline - now) / 1000000);
+		if (t->clear_child_tid)
+			kprintf(", clear_child_tid %p", (void *)t->clear_child_tid);
+		kprintf("\n");
+		/* A thread off its CPU stopped in switch_to: r15 r14 r13 r12 rbx
+		 * rbp and the return address are on its stack at ctx. */
+		if (!t->on_cpu && t->ctx && paging_mapped(t->ctx, 56, false)) {
+			uint64_t *s = (uint64_t *)t->ctx;
+
+			trap_backtrace(s[6], s[5], t->ctx + 56, "      ");
+		}
+	}
 }
 
 struct thread *thread_alloc(void)

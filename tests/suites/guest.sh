@@ -143,6 +143,19 @@ fault_tests() {
 		stack_recurse stack_recurse
 }
 
+# A hang: hermit-qemu --timeout sends an NMI first, and the kernel reports
+# every CPU and every thread with where it waits (a backtrace from its
+# saved context): here a read() on a pipe and the join's futex.
+hang_test() {
+	local why
+	why=$(hermit_build hang) || { fail "hermit hang report" "$why"; return; }
+	qemu --timeout 5 -c 2 "$T/hang"
+	check "hermit hang report at --timeout: CPUs, threads and where they wait" -- \
+		rc_is 124 -- has_line "hang: waiting" -- fault_line "NMI" -- has "  CPUs:" -- \
+		has "CPU 1: running idle" -- in_report pipe_read -- in_report sys_futex -- \
+		has "did not end within 5s"
+}
+
 churn_test() {
 	local why
 	why=$(hermit_build malloc_churn) || { fail "hermit malloc_churn" "$why"; return; }
@@ -156,4 +169,5 @@ sys_tests
 exit_tests
 args_tests
 fault_tests
+hang_test
 churn_test

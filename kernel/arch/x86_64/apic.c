@@ -33,6 +33,7 @@ enum {
 };
 
 #define LVT_MASKED (1u << 16)
+#define LVT_DELIVERY_NMI (4u << 8)
 #define LVT_TSC_DEADLINE (2u << 17)
 
 static bool x2apic, tsc_deadline;
@@ -156,7 +157,9 @@ void apic_init(void)
 	}
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
-	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+	/* LINT1 is the PC's NMI line (and QEMU's monitor `nmi` arrives
+	 * there): a host's NMI gets the hang report of trap.c. */
+	lapic_write(LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 	if (tsc_deadline) {
 		lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);

@@ -112,21 +112,23 @@ static bool after_call(uint64_t ret)
 
 /* Follow the RBP chain while it points at mapped, aligned memory; first
  * recover the caller of a frameless leaf from the return address at RSP. */
-static void backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp)
+void trap_backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp, const char *indent)
 {
+	char prefix[24];
 	int i = 1;
 
-	kprintf("  backtrace:\n");
-	print_addr("    #0  ", rip);
+	ksnprintf(prefix, sizeof(prefix), "%s#0  ", indent);
+	print_addr(prefix, rip);
 	if (!frame_set_up(rip) && paging_mapped(rsp, 8, false) &&
-	    after_call(*(uint64_t *)rsp))
-		print_addr("    #1  ", *(uint64_t *)rsp), i++;
+	    after_call(*(uint64_t *)rsp)) {
+		ksnprintf(prefix, sizeof(prefix), "%s#1  ", indent);
+		print_addr(prefix, *(uint64_t *)rsp), i++;
+	}
 	for (; i < 32 && rbp && !(rbp & 7); i++) {
 		uint64_t *fp = (uint64_t *)rbp;
-		char prefix[16];
 		if (!paging_mapped(rbp, 16, false) || !fp[1])
 			break;
-		ksnprintf(prefix, sizeof(prefix), "    #%-2d ", i);
+		ksnprintf(prefix, sizeof(prefix), "%s#%-2d ", indent, i);
 		print_addr(prefix, fp[1]);
 		if (fp[0] <= rbp)
 			break;
@@ -155,6 +157,18 @@ static noreturn void fatal(struct trap_frame *f)
 		mn = exceptions[f->vector].mnemonic;
 		sig = exceptions[f->vector].sig;
 	}
+	/* One report at a time: a CPU that faults while another reports
+	 * (every CPU gets the host's NMI) stops here; the first ends the VM. */
+	static int reporting = -1;
+	int me = (int)this_cpu()->id, was = -1;
+
+	if (!__atomic_compare_exchange_n(&reporting, &was, me, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST) && was != me) {
+		for (;;) {
+			cli();
+			hlt();
+		}
+	}
 	if (this_cpu()->fault_depth > 1) {
 		kprintf("[hermit] FAULT: %s (vector %lu) at %p while reporting a fault\n", name,
 			f->vector, (void *)f->rip);
@@ -165,7 +179,10 @@ static noreturn void fatal(struct trap_frame *f)
 	print_addr("  rip ", f->rip);
 	print_cause(f, cr2);
 	print_regs(f);
-	backtrace(f->rip, f->rbp, f->rsp);
+	kprintf("  backtrace:\n");
+	trap_backtrace(f->rip, f->rbp, f->rsp, "    ");
+	if (f->vector == 2)
+		sched_dump();
 	kprintf("[hermit] the app is terminated (status %d, as for signal %d)\n", 128 + sig, sig);
 	power_exit(128 + sig);
 }
