@@ -46,6 +46,7 @@ struct cpu {
 	uint32_t rq_len;
 	struct spinlock timer_lock;
 	struct timer *timers;
+	struct timer *volatile timer_running; /* whose callback runs now */
 	uint64_t gdt[5];
 	struct tss tss;
 };

@@ -4,6 +4,7 @@
  * interrupts off (system calls and interrupt handlers do).
  */
 #include "arch.h"
+#include "cpu.h"
 #include "clock.h"
 #include "irq.h"
 #include "log.h"
@@ -36,6 +37,11 @@ void timer_start(struct timer *t, uint64_t deadline, void (*fn)(struct timer *t)
 	spin_unlock(&c->timer_lock);
 }
 
+/* When timer_stop returns, t's callback is not running and will not run:
+ * one taken off its queue by another CPU's interrupt is waited for (else a
+ * late timed_out could wake its thread in a later, unrelated wait). On the
+ * timer's own CPU the callback cannot be running underneath us, unless we
+ * are that callback. */
 void timer_stop(struct timer *t)
 {
 	struct cpu *c = &cpus[t->cpu];
@@ -53,6 +59,11 @@ void timer_stop(struct timer *t)
 		}
 	}
 	spin_unlock(&c->timer_lock);
+	/* Taken by the interrupt (under the lock, so not missed here): wait
+	 * for its callback to return. */
+	if (c != this_cpu())
+		while (c->timer_running == t)
+			cpu_relax();
 }
 
 /* Run every timer that is due, in deadline order, then arm the next. The
@@ -68,9 +79,11 @@ static void timer_interrupt(uint8_t vector)
 		struct timer *t = c->timers;
 		c->timers = t->next;
 		t->armed = false;
+		c->timer_running = t;
 		spin_unlock(&c->timer_lock);
 		t->fn(t);
 		spin_lock(&c->timer_lock);
+		c->timer_running = NULL;
 	}
 	rearm(c);
 	spin_unlock(&c->timer_lock);
