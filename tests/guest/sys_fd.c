@@ -13,14 +13,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-/* ERRNO: the call fails with -1 and errno E. */
-#define ERRNO(call, e, ...)                                                                        \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long r_ = (long)(call);                                                            \
-		check(r_ == -1 && errno == (e), errno, e, __VA_ARGS__);                            \
-	} while (0)
-
 static int p[2];
 
 static void *writer(void *arg)

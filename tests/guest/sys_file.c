@@ -16,13 +16,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#define ERRNO(call, e, ...)                                                                        \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long r_ = (long)(call);                                                            \
-		check(r_ == -1 && errno == (e), errno, e, __VA_ARGS__);                            \
-	} while (0)
-
 static long fsize(const char *p)
 {
 	struct stat st;

@@ -13,13 +13,6 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
-#define ERRNO(call, e, ...)                                                                        \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long r_ = (long)(call);                                                            \
-		check(r_ == -1 && errno == (e), errno, e, __VA_ARGS__);                            \
-	} while (0)
-
 #define PROC_SUPER_MAGIC 0x9fa0
 
 /* Linux's struct statx (musl 1.2.3 has no statx()). */

@@ -43,6 +43,14 @@ static inline void check(int cond, long got, long expected, const char *fmt, ...
 		check(g_ == x_, g_, x_, __VA_ARGS__);                                              \
 	} while (0)
 
+/* ERRNO: the call fails with -1 and errno E. */
+#define ERRNO(call, e, ...)                                                                        \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long r_ = (long)(call);                                                            \
+		check(r_ == -1 && errno == (e), errno, e, __VA_ARGS__);                            \
+	} while (0)
+
 /* info: a line that is not a check ("# ..."): numbers worth seeing. */
 #define info(...)                                                                                  \
 	do {                                                                                       \
